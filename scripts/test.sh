@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs every workspace's tests against one Kafka + Cassandra for the whole run, then prints
+# `tests: N passed, N failed` (summed from each workspace's jest JSON) and exits non-zero on failure.
+# Called by scripts/fs.sh (Node and dependencies are ready). Extra arguments go to turbo
+# (e.g. --filter=@fleetstream/stream).
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+export PG_URL="${PG_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+started=0
+cleanup() {
+  if [[ $started == 1 ]]; then node tools/devstack/src/cli.ts down || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+find . -name test-results.json -not -path './node_modules/*' -delete 2>/dev/null
+
+if [[ -z "${KAFKA_BROKERS:-}" || -z "${CASSANDRA_CONTACT_POINTS:-}" ]]; then
+  started=1
+  node tools/devstack/src/cli.ts up || { echo "tests: 0 passed, 1 failed"; exit 1; }
+  eval "$(node tools/devstack/src/cli.ts env)"
+fi
+
+npx turbo run test --concurrency=1 --continue "$@"
+rc=$?
+node scripts/test-summary.ts
+summary_rc=$?
+[[ $rc == 0 && $summary_rc == 0 ]] || exit 1

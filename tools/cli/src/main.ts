@@ -1,0 +1,27 @@
+/**
+ * fleetstream <verb>: the operator command (DESIGN.md, "The fleetstream command").
+ * Exit codes: 0 ok, 1 a failed run, 2 bad input.
+ */
+import { runDemo } from './demo.ts';
+
+const verbs: Record<string, (args: string[]) => Promise<number>> = {
+  demo: runDemo,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [verb, ...args] = argv;
+  const run = verb ? verbs[verb] : undefined;
+  if (!run) {
+    process.stderr.write(`fleetstream: unknown verb ${verb ?? '(none)'}; verbs: ${Object.keys(verbs).join(', ')}\n`);
+    return 2;
+  }
+  return run(args);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`fleetstream: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,137 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import cassandra from 'cassandra-driver';
+import { DevstackError } from './errors.ts';
+import { startJava, isAlive, tail, sleep } from './process.ts';
+
+export interface CassandraPlan {
+  lib: string;
+  dir: string;
+  port: number;
+  storagePort: number;
+  jmxPort: number;
+}
+
+export const cassandraLog = (dir: string) => join(dir, 'system.log');
+
+/** Module flags Cassandra 5.0 needs on Java 17+ (from its conf/jvm17-server.options). */
+const java17Flags = [
+  '-Djdk.attach.allowAttachSelf=true',
+  ...['java.base/jdk.internal.misc', 'java.management.rmi/com.sun.jmx.remote.internal.rmi', 'java.rmi/sun.rmi.registry', 'java.rmi/sun.rmi.server', 'java.sql/java.sql', 'java.base/java.lang.ref', 'jdk.unsupported/sun.misc', 'jdk.compiler/com.sun.tools.javac.file', 'jdk.attach/sun.tools.attach'].flatMap((m) => ['--add-exports', `${m}=ALL-UNNAMED`]),
+  ...['java.base/java.lang.module', 'java.base/jdk.internal.loader', 'java.base/jdk.internal.ref', 'java.base/jdk.internal.reflect', 'java.base/jdk.internal.math', 'java.base/jdk.internal.module', 'java.base/jdk.internal.util.jar', 'jdk.management/com.sun.management.internal', 'java.base/sun.nio.ch', 'java.base/java.io', 'java.base/java.lang.reflect', 'jdk.compiler/com.sun.tools.javac', 'java.base/java.lang', 'java.base/java.util'].flatMap((m) => ['--add-opens', `${m}=ALL-UNNAMED`]),
+  '-Dio.netty.tryReflectionSetAccessible=true',
+  '-Dio.netty.allocator.useCacheForAllThreads=true',
+  '-Dio.netty.allocator.maxOrder=11',
+];
+
+/** Writes cassandra.yaml and logback.xml into the data folder; returns the JVM arguments. */
+export function prepareCassandra(plan: CassandraPlan): string[] {
+  const { dir, port, storagePort, jmxPort, lib } = plan;
+  for (const sub of ['data', 'commitlog', 'saved_caches', 'hints', 'cdc_raw']) mkdirSync(join(dir, sub), { recursive: true });
+  const yaml = join(dir, 'cassandra.yaml');
+  writeFileSync(
+    yaml,
+    [
+      'cluster_name: fleetstream-devstack',
+      'num_tokens: 1',
+      'initial_token: 0',
+      'partitioner: org.apache.cassandra.dht.Murmur3Partitioner',
+      'endpoint_snitch: SimpleSnitch',
+      'seed_provider:',
+      '  - class_name: org.apache.cassandra.locator.SimpleSeedProvider',
+      '    parameters:',
+      `      - seeds: "127.0.0.1:${storagePort}"`,
+      'listen_address: 127.0.0.1',
+      'rpc_address: 127.0.0.1',
+      `storage_port: ${storagePort}`,
+      `native_transport_port: ${port}`,
+      'start_native_transport: true',
+      'commitlog_sync: periodic',
+      'commitlog_sync_period: 10000ms',
+      'auto_snapshot: false',
+      'hinted_handoff_enabled: false',
+      'auto_bootstrap: false',
+      'authenticator: AllowAllAuthenticator',
+      'authorizer: AllowAllAuthorizer',
+      `data_file_directories: [${JSON.stringify(join(dir, 'data'))}]`,
+      `commitlog_directory: ${JSON.stringify(join(dir, 'commitlog'))}`,
+      `saved_caches_directory: ${JSON.stringify(join(dir, 'saved_caches'))}`,
+      `hints_directory: ${JSON.stringify(join(dir, 'hints'))}`,
+      `cdc_raw_directory: ${JSON.stringify(join(dir, 'cdc_raw'))}`,
+      'concurrent_reads: 8',
+      'concurrent_writes: 16',
+      'memtable_allocation_type: heap_buffers',
+      'write_request_timeout: 5000ms',
+      'read_request_timeout: 5000ms',
+      'range_request_timeout: 10000ms',
+      'request_timeout: 10000ms',
+      '',
+    ].join('\n'),
+  );
+  const logback = join(dir, 'logback.xml');
+  writeFileSync(
+    logback,
+    `<configuration scan="false">
+  <appender name="FILE" class="ch.qos.logback.core.FileAppender">
+    <file>${cassandraLog(dir)}</file>
+    <encoder><pattern>%-5level [%thread] %date{ISO8601} %F:%L - %msg%n</pattern></encoder>
+  </appender>
+  <root level="INFO"><appender-ref ref="FILE" /></root>
+  <logger name="org.apache.cassandra" level="INFO" />
+</configuration>
+`,
+  );
+  return [
+    '-Xms512m',
+    '-Xmx1g',
+    '-Xss256k',
+    '-XX:MaxDirectMemorySize=512m',
+    '-XX:+UseG1GC',
+    '-XX:+ParallelRefProcEnabled',
+    '-XX:MaxGCPauseMillis=300',
+    ...java17Flags,
+    '-Djava.net.preferIPv4Stack=true',
+    `-Dcassandra.config=file://${yaml}`,
+    '-Dcassandra-foreground=yes',
+    `-Dcassandra.storagedir=${dir}`,
+    `-Dcassandra.logdir=${dir}`,
+    `-Dlogback.configurationFile=${logback}`,
+    `-Dcassandra.jmx.local.port=${jmxPort}`,
+    '-Dcassandra.skip_wait_for_gossip_to_settle=0',
+    '-Dcassandra.unsafesystem=true',
+    '-Dcassandra.ring_delay_ms=0',
+    '-Dcassandra.superuser_setup_delay_ms=0',
+    '-cp',
+    `${lib}/*`,
+    'org.apache.cassandra.service.CassandraDaemon',
+  ];
+}
+
+export function startCassandra(plan: CassandraPlan, detached: boolean): number {
+  return startJava(prepareCassandra(plan), join(plan.dir, 'stdout.log'), { detached, cwd: plan.dir });
+}
+
+/** Ready when `SELECT release_version FROM system.local` answers through cassandra-driver. */
+export async function waitCassandraReady(pid: number, plan: CassandraPlan, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      throw new DevstackError('EXITED', `Cassandra exited during start; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}\n${tail(join(plan.dir, 'stdout.log'), 10)}`);
+    }
+    const client = new cassandra.Client({
+      contactPoints: [`127.0.0.1:${plan.port}`],
+      localDataCenter: 'datacenter1',
+      socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
+    });
+    try {
+      await client.connect();
+      const rs = await client.execute('SELECT release_version FROM system.local');
+      await client.shutdown();
+      return String(rs.first()?.get('release_version'));
+    } catch {
+      await client.shutdown().catch(() => undefined);
+      await sleep(1000);
+    }
+  }
+  throw new DevstackError('NOT_READY', `Cassandra not ready on 127.0.0.1:${plan.port} after ${timeoutMs / 1000} s; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}`);
+}

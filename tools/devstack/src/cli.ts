@@ -1,0 +1,70 @@
+#!/usr/bin/env node
+/**
+ * devstack up | down | status | env | run
+ *   up      start Kafka and Cassandra in the background (says so when already up)
+ *   down    stop them and remove the data folder
+ *   status  print whether the stack runs and where it listens (exit 1 when down)
+ *   env     print `export KAFKA_BROKERS=... CASSANDRA_CONTACT_POINTS=...` for a running stack
+ *   run     start in the foreground; Ctrl-C stops it and removes the data folder
+ */
+import { DevstackError } from './errors.ts';
+import { dataDir } from './paths.ts';
+import { down, endpointsOf, status, up } from './stack.ts';
+
+const say = (msg: string) => process.stdout.write(`${msg}\n`);
+
+async function main(verb: string | undefined): Promise<number> {
+  switch (verb) {
+    case 'up': {
+      const t0 = Date.now();
+      const { state, started } = await up({ detached: true });
+      say(started ? `devstack up in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'devstack is already up; nothing started');
+      say(`  Kafka ${state.kafka.version}      ${state.kafka.brokers}  (pid ${state.kafka.pid})`);
+      say(`  Cassandra ${state.cassandra.version}  ${state.cassandra.contactPoints}  (pid ${state.cassandra.pid})`);
+      say(`  data and logs in ${state.dataDir}`);
+      return 0;
+    }
+    case 'down': {
+      await down();
+      say('devstack down');
+      return 0;
+    }
+    case 'status': {
+      const s = status();
+      if (s.status === 'up') {
+        say(`up since ${s.state.startedAt}: Kafka ${s.state.kafka.brokers}, Cassandra ${s.state.cassandra.contactPoints} (${dataDir})`);
+        return 0;
+      }
+      say(s.status === 'stale' ? `stale (${s.reason}); the next \`up\` cleans it` : 'down');
+      return 1;
+    }
+    case 'env': {
+      const s = status();
+      if (s.status !== 'up') throw new DevstackError('NOT_READY', 'devstack is not up: run `npm run devstack:up` first');
+      for (const [k, v] of Object.entries(endpointsOf(s.state))) say(`export ${k}=${v}`);
+      return 0;
+    }
+    case 'run': {
+      const { state, started } = await up({ detached: false });
+      say(`Kafka ${state.kafka.brokers}, Cassandra ${state.cassandra.contactPoints}; Ctrl-C stops`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      if (started) await down();
+      return 0;
+    }
+    default:
+      process.stderr.write('usage: devstack up | down | status | env | run\n');
+      return 2;
+  }
+}
+
+main(process.argv[2]).then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    const msg = err instanceof DevstackError ? `devstack: ${err.message}` : `devstack: ${(err as Error).stack ?? String(err)}`;
+    process.stderr.write(`${msg}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,117 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { dataDir, stateFile } from './paths.ts';
+import { ports, versions } from './versions.ts';
+import { requireCommand, resolveJars } from './maven.ts';
+import { assertPortFree, commandLine, isAlive, stopProcess } from './process.ts';
+import { startKafka, waitKafkaReady, type KafkaPlan } from './kafka.ts';
+import { startCassandra, waitCassandraReady, type CassandraPlan } from './cassandra.ts';
+
+/** What a running stack looks like; written to `<dataDir>/state.json`. */
+export interface StackState {
+  kafka: { pid: number; brokers: string; version: string };
+  cassandra: { pid: number; contactPoints: string; version: string };
+  dataDir: string;
+  startedAt: string;
+  owner: number;
+}
+
+export interface Endpoints {
+  KAFKA_BROKERS: string;
+  CASSANDRA_CONTACT_POINTS: string;
+}
+
+export type StackStatus =
+  | { status: 'up'; state: StackState }
+  | { status: 'down' }
+  | { status: 'stale'; state: StackState | undefined; reason: string };
+
+const log = (msg: string) => process.stderr.write(`[devstack] ${msg}\n`);
+
+function readState(): StackState | undefined {
+  if (!existsSync(stateFile)) return undefined;
+  try {
+    return JSON.parse(readFileSync(stateFile, 'utf8')) as StackState;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A pid is ours only when it is alive and its command line points into our data folder. */
+const ours = (pid: number) => isAlive(pid) && commandLine(pid).includes(dataDir);
+
+export function status(): StackStatus {
+  const state = readState();
+  if (!state) return existsSync(dataDir) ? { status: 'stale', state, reason: 'data folder without state' } : { status: 'down' };
+  const k = ours(state.kafka.pid);
+  const c = ours(state.cassandra.pid);
+  if (k && c) return { status: 'up', state };
+  return { status: 'stale', state, reason: `${k ? '' : 'kafka '}${c ? '' : 'cassandra '}not running`.trim() };
+}
+
+export const endpointsOf = (state: StackState): Endpoints => ({
+  KAFKA_BROKERS: state.kafka.brokers,
+  CASSANDRA_CONTACT_POINTS: state.cassandra.contactPoints,
+});
+
+/** Stops both servers (SIGTERM, SIGKILL after 20 s) and removes the data folder. */
+export async function down(): Promise<void> {
+  const state = readState();
+  if (state) {
+    await Promise.all(
+      [state.kafka.pid, state.cassandra.pid].filter((pid) => ours(pid)).map((pid) => stopProcess(pid, 20_000)),
+    );
+  }
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+export interface UpOptions {
+  /** Detached servers outlive this process (CLI `up`); attached ones die with its process group. */
+  detached: boolean;
+  kafkaTimeoutMs?: number;
+  cassandraTimeoutMs?: number;
+}
+
+/**
+ * Starts Kafka and Cassandra unless they already run. A stale stack (a crashed run) is cleaned
+ * first. Returns the state and whether this call started it.
+ */
+export async function up(options: UpOptions): Promise<{ state: StackState; started: boolean }> {
+  const current = status();
+  if (current.status === 'up') return { state: current.state, started: false };
+  if (current.status === 'stale') {
+    log(`cleaning a stale stack (${current.reason})`);
+    await down();
+  }
+  requireCommand('java');
+  await assertPortFree(ports.kafka, 'Kafka', 'FLEETSTREAM_KAFKA_PORT');
+  await assertPortFree(ports.kafkaController, 'Kafka controller', 'FLEETSTREAM_KAFKA_CONTROLLER_PORT');
+  await assertPortFree(ports.cassandra, 'Cassandra CQL', 'FLEETSTREAM_CASSANDRA_PORT');
+  await assertPortFree(ports.cassandraStorage, 'Cassandra storage', 'FLEETSTREAM_CASSANDRA_STORAGE_PORT');
+  await assertPortFree(ports.cassandraJmx, 'Cassandra JMX', 'FLEETSTREAM_CASSANDRA_JMX_PORT');
+
+  const kafkaPlan: KafkaPlan = { lib: resolveJars('kafka', versions.kafka), dir: join(dataDir, 'kafka'), port: ports.kafka, controllerPort: ports.kafkaController };
+  const cassandraPlan: CassandraPlan = { lib: resolveJars('cassandra', versions.cassandra), dir: join(dataDir, 'cassandra'), port: ports.cassandra, storagePort: ports.cassandraStorage, jmxPort: ports.cassandraJmx };
+  mkdirSync(dataDir, { recursive: true });
+
+  const cassandraPid = startCassandra(cassandraPlan, options.detached);
+  const kafkaPid = startKafka(kafkaPlan, options.detached);
+  const state: StackState = {
+    kafka: { pid: kafkaPid, brokers: `127.0.0.1:${ports.kafka}`, version: versions.kafka },
+    cassandra: { pid: cassandraPid, contactPoints: `127.0.0.1:${ports.cassandra}`, version: versions.cassandra },
+    dataDir,
+    startedAt: new Date().toISOString(),
+    owner: process.pid,
+  };
+  writeFileSync(stateFile, JSON.stringify(state, null, 2));
+  try {
+    await Promise.all([
+      waitKafkaReady(kafkaPid, kafkaPlan, options.kafkaTimeoutMs ?? 90_000),
+      waitCassandraReady(cassandraPid, cassandraPlan, options.cassandraTimeoutMs ?? 180_000),
+    ]);
+  } catch (err) {
+    await down();
+    throw err;
+  }
+  return { state, started: true };
+}
