@@ -25,4 +25,5 @@ export const preset = {
   testTimeout: 120_000,
   maxWorkers: 1,
   passWithNoTests: true,
+  forceExit: true,
 };

@@ -1,0 +1,238 @@
+import { InvalidOptionError } from './backoff.ts';
+
+/** Options of {@link AdaptiveConcurrency}. */
+export interface AdaptiveConcurrencyOptions {
+  /** The floor: the limit never goes below it (an integer >= 1). */
+  min: number;
+  /** The ceiling: the limit never goes above it. */
+  max: number;
+  /** The starting limit; `min` by default (start low, probe up: a catch-up must not open at full blast). */
+  initial?: number;
+  /** Additive increase after one window of successes; 1 by default. */
+  increaseBy?: number;
+  /** Multiplicative decrease on congestion, in (0, 1); 0.5 by default. */
+  decreaseFactor?: number;
+  /** When set, an 'ok' release slower than this counts as congestion too. */
+  latencyTargetMs?: number;
+  /** Minimum time between two decreases, in ms; 0 by default (see {@link AdaptiveConcurrency}). */
+  cooldownMs?: number;
+  /** Clock in ms; `performance.now` by default. */
+  now?: () => number;
+}
+
+/** How a call under a slot ended: see {@link AdaptiveConcurrency.release}. */
+export type ReleaseOutcome = 'ok' | 'overload' | 'error';
+
+/**
+ * `release` was called with no slot held: a bug in the caller.
+ * Lives here only until the package's `errors.ts` takes it over.
+ */
+export class AdaptiveConcurrencyError extends Error {
+  readonly code = 'SLOT_NOT_HELD' as const;
+  readonly retryable = false;
+
+  constructor() {
+    super('SLOT_NOT_HELD: release() without a matching acquire()');
+    this.name = 'AdaptiveConcurrencyError';
+  }
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * An AIMD concurrency limiter for sinks (Cassandra writes, produce calls): it finds how many calls
+ * the sink takes at once and back-pressures the caller beyond that, so a catch-up runs exactly as
+ * fast as the sink can take.
+ *
+ * - Additive increase: +`increaseBy` after `limit` successful releases (one window).
+ * - Multiplicative decrease on congestion (an overload error, or latency above the target):
+ *   `limit * decreaseFactor`, floored, at most once per congestion event. When a sink is
+ *   overloaded, every call in flight tends to fail together; those calls started before the
+ *   decrease, so their outcomes are not counted again. {@link run} knows when each call started
+ *   and tells exactly; a plain {@link release} cannot, so the next `inFlight` releases after a
+ *   decrease are taken as the old calls (exact when calls finish in the order they started).
+ *   `cooldownMs` adds a minimum time between decreases on top of that.
+ * - The limit never leaves [min, max]; waiters are served in FIFO order without polling.
+ *
+ * @example
+ * const writes = new AdaptiveConcurrency({ min: 4, max: 256 });
+ * writes.onChange = (limit) => sinkConcurrency.set(limit);
+ * await writes.run(() => client.execute(query, params), isOverloadError);
+ */
+export class AdaptiveConcurrency {
+  /** Called with the new limit whenever it changes (wired to `fleetstream_sink_concurrency`). */
+  onChange?: (limit: number) => void;
+
+  readonly #min: number;
+  readonly #max: number;
+  readonly #increaseBy: number;
+  readonly #decreaseFactor: number;
+  readonly #latencyTargetMs: number | undefined;
+  readonly #cooldownMs: number;
+  readonly #now: () => number;
+  #limit: number;
+  #inFlight = 0;
+  #successes = 0;
+  #lastDecreaseAt = -Infinity;
+  /** Number of decreases so far: a call started in an older epoch is stale. */
+  #epoch = 0;
+  /** Releases still to come from calls that were in flight at the last decrease. */
+  #staleReleases = 0;
+  // FIFO of waiters: an array consumed from #waitHead, reset when empty.
+  #waiters: (() => void)[] = [];
+  #waitHead = 0;
+
+  constructor(opts: AdaptiveConcurrencyOptions) {
+    const { min, max } = opts;
+    if (!Number.isInteger(min) || min < 1)
+      throw new InvalidOptionError('min', 'must be an integer >= 1');
+    if (!(max >= min)) throw new InvalidOptionError('max', 'must be a number >= min');
+    const initial = opts.initial ?? min;
+    if (!(initial >= min && initial <= max)) {
+      throw new InvalidOptionError('initial', 'must be between min and max');
+    }
+    const increaseBy = opts.increaseBy ?? 1;
+    if (!(increaseBy > 0)) throw new InvalidOptionError('increaseBy', 'must be a number > 0');
+    const decreaseFactor = opts.decreaseFactor ?? 0.5;
+    if (!(decreaseFactor > 0 && decreaseFactor < 1)) {
+      throw new InvalidOptionError('decreaseFactor', 'must be a number in (0, 1)');
+    }
+    if (opts.latencyTargetMs !== undefined && !(opts.latencyTargetMs > 0)) {
+      throw new InvalidOptionError('latencyTargetMs', 'must be a number > 0');
+    }
+    const cooldownMs = opts.cooldownMs ?? 0;
+    if (!(cooldownMs >= 0)) throw new InvalidOptionError('cooldownMs', 'must be a number >= 0');
+    this.#min = min;
+    this.#max = max;
+    this.#limit = initial;
+    this.#increaseBy = increaseBy;
+    this.#decreaseFactor = decreaseFactor;
+    this.#latencyTargetMs = opts.latencyTargetMs;
+    this.#cooldownMs = cooldownMs;
+    this.#now = opts.now ?? (() => performance.now());
+  }
+
+  /** Calls allowed in flight at once now. */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** Slots held now (may exceed `limit` for a while right after a decrease). */
+  get inFlight(): number {
+    return this.#inFlight;
+  }
+
+  /** Callers waiting for a slot. */
+  get waiting(): number {
+    return this.#waiters.length - this.#waitHead;
+  }
+
+  /** Resolves when a slot is free; waiters are served in FIFO order. Pair with {@link release}. */
+  acquire(): Promise<void> {
+    if (this.#inFlight < this.#limit && this.waiting === 0) {
+      this.#inFlight++;
+      return RESOLVED;
+    }
+    return new Promise<void>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /**
+   * Releases a slot and reports how its call ended: `'ok'` (with its latency), `'overload'` (the
+   * sink timed out, was overloaded or unavailable: multiplicative decrease) or `'error'` (any other
+   * failure: no change). Throws `SLOT_NOT_HELD` when no slot is held.
+   */
+  release(outcome: ReleaseOutcome, latencyMs?: number): void {
+    this.#release(outcome, latencyMs, undefined);
+  }
+
+  /**
+   * `startEpoch`: the decrease count when the call started, known to {@link run}; plain
+   * `release` callers get the approximation by count (see the class comment).
+   */
+  #release(
+    outcome: ReleaseOutcome,
+    latencyMs: number | undefined,
+    startEpoch: number | undefined,
+  ): void {
+    if (this.#inFlight === 0) throw new AdaptiveConcurrencyError();
+    this.#inFlight--;
+    let stale = this.#staleReleases > 0;
+    if (stale) this.#staleReleases--;
+    if (startEpoch !== undefined) stale = startEpoch !== this.#epoch;
+    if (stale) {
+      // This call started before the last decrease: its outcome describes the old window.
+    } else if (
+      outcome === 'overload' ||
+      (outcome === 'ok' &&
+        this.#latencyTargetMs !== undefined &&
+        latencyMs !== undefined &&
+        latencyMs > this.#latencyTargetMs)
+    ) {
+      this.#decrease();
+    } else if (outcome === 'ok' && ++this.#successes >= this.#limit) {
+      this.#successes = 0;
+      this.#setLimit(Math.min(this.#max, this.#limit + this.#increaseBy));
+    }
+    this.#wake();
+  }
+
+  /**
+   * Runs `fn` under a slot. Errors for which `isOverload` is true release as `'overload'`, others as
+   * `'error'`; either way the error is rethrown (retrying is the caller's choice).
+   */
+  async run<T>(fn: () => Promise<T>, isOverload: (err: unknown) => boolean): Promise<T> {
+    await this.acquire();
+    const epoch = this.#epoch;
+    const started = this.#now();
+    let value: T;
+    try {
+      value = await fn();
+    } catch (err) {
+      let overload = false;
+      try {
+        overload = isOverload(err);
+      } catch {
+        // A throwing classifier must not leak the slot: count the failure as a plain error.
+      }
+      this.#release(overload ? 'overload' : 'error', undefined, epoch);
+      throw err;
+    }
+    this.#release('ok', this.#now() - started, epoch);
+    return value;
+  }
+
+  #decrease(): void {
+    const now = this.#now();
+    if (now - this.#lastDecreaseAt < this.#cooldownMs) return;
+    this.#lastDecreaseAt = now;
+    this.#epoch++;
+    this.#staleReleases = this.#inFlight;
+    this.#successes = 0;
+    this.#setLimit(Math.max(this.#min, Math.floor(this.#limit * this.#decreaseFactor)));
+  }
+
+  #setLimit(limit: number): void {
+    if (limit === this.#limit) return;
+    this.#limit = limit;
+    this.onChange?.(limit);
+  }
+
+  #wake(): void {
+    const waiters = this.#waiters;
+    while (this.#inFlight < this.#limit && this.#waitHead < waiters.length) {
+      const resolve = waiters[this.#waitHead] as () => void;
+      waiters[this.#waitHead++] = noop; // drop the reference for the collector
+      this.#inFlight++;
+      resolve();
+    }
+    if (this.#waitHead === waiters.length) {
+      waiters.length = 0;
+      this.#waitHead = 0;
+    } else if (this.#waitHead >= 1024 && this.#waitHead * 2 >= waiters.length) {
+      waiters.splice(0, this.#waitHead);
+      this.#waitHead = 0;
+    }
+  }
+}
+
+function noop(): void {}

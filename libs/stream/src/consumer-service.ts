@@ -1,0 +1,58 @@
+import type { ConsumerConfig } from './config.ts';
+import { ConsumerRunner, type BatchHandler } from './consumer-runner.ts';
+import type { Service, ServiceDeps } from './service-host.ts';
+
+export interface ConsumerServiceOptions {
+  topics: string[];
+  handler: BatchHandler;
+  /** Defaults to `fleetstream-<service>` (or CONSUMER_GROUP). */
+  groupId?: string;
+  /** Extra start/stop for the service's own resources (producer, sink), around the consumer. */
+  before?: () => Promise<void>;
+  after?: () => Promise<void>;
+  fromBeginning?: boolean;
+}
+
+/**
+ * A consuming service from the runtime's parts: the throttled, checkpointing consumer built from
+ * the consumer config, readiness = partitions assigned, stop = drain, commit, disconnect, then
+ * `after` (close producers and sinks).
+ */
+export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options: ConsumerServiceOptions): Service & { runner: ConsumerRunner } {
+  const { config, kafka, metrics, logger, health } = deps;
+  const groupId = options.groupId ?? config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
+  const consumer = kafka.consumer({
+    groupId,
+    topics: options.topics,
+    fromBeginning: options.fromBeginning ?? true,
+    partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
+  });
+  const runner = new ConsumerRunner({
+    consumer,
+    handler: options.handler,
+    metrics,
+    logger,
+    commitIntervalMs: config.COMMIT_INTERVAL_MS,
+    throttle: {
+      maxRecordsPerBatch: config.MAX_RECORDS_PER_BATCH,
+      minFetchIntervalMs: config.MIN_FETCH_INTERVAL_MS,
+      recordsPerSec: config.MAX_RECORDS_PER_SEC,
+      bytesPerSec: config.MAX_BYTES_PER_SEC,
+      maxInFlight: config.MAX_IN_FLIGHT,
+    },
+  });
+  health.setReadiness('partitions-assigned', () => runner.ready);
+  return {
+    runner,
+    start: async () => {
+      await options.before?.();
+      await runner.start();
+    },
+    stop: async (deadlineMs) => {
+      const t0 = Date.now();
+      await runner.stop(deadlineMs);
+      await options.after?.();
+      logger.info({ groupId, ms: Date.now() - t0 }, 'consumer stopped');
+    },
+  };
+}

@@ -1,0 +1,242 @@
+import kafkajs from 'kafkajs';
+import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
+import type { Logger } from 'pino';
+import { StreamError } from '../errors.ts';
+import type { Headers, InboundRecord, OutboundRecord } from '../types.ts';
+import type {
+  Assignment,
+  ConsumerOptions,
+  KafkaClient,
+  KafkaConnection,
+  ProducerOptions,
+  StreamAdmin,
+  StreamConsumer,
+  StreamProducer,
+  StreamTransaction,
+  TopicSpec,
+} from './types.ts';
+
+const { Kafka, logLevel, CompressionTypes } = kafkajs;
+
+silenceKafkajsTimerWarning();
+
+/** Creates the default client: kafkajs behind our narrow interface. */
+export function createKafkajsClient(connection: KafkaConnection, logger?: Logger): KafkaClient {
+  const kafka = new Kafka({
+    clientId: connection.clientId,
+    brokers: connection.brokers,
+    ssl: connection.ssl,
+    sasl: connection.sasl as never,
+    connectionTimeout: connection.connectionTimeoutMs ?? 3000,
+    requestTimeout: connection.requestTimeoutMs ?? 30000,
+    logLevel: logLevel.WARN,
+    logCreator: () => (entry) => {
+      // kafkajs logs through pino at warn/error only; its messages hold no payloads.
+      if (!logger) return;
+      const { message, ...extra } = entry.log;
+      const fields = { component: 'kafkajs', kafkajs: entry.namespace, broker: extra.broker, groupId: extra.groupId, error: extra.error };
+      if (entry.level <= logLevel.ERROR) logger.error(fields, String(message));
+      else logger.warn(fields, String(message));
+    },
+    retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
+  });
+  return {
+    consumer: (options) => kafkajsConsumer(kafka, options),
+    producer: (options) => kafkajsProducer(kafka, options ?? {}),
+    admin: () => kafkajsAdmin(kafka),
+  };
+}
+
+export function toHeaders(headers: IHeaders | undefined): Headers {
+  const out: Headers = {};
+  if (!headers) return out;
+  for (const [k, v] of Object.entries(headers)) {
+    if (v === undefined) continue;
+    const one = Array.isArray(v) ? v[v.length - 1] : v;
+    if (one !== undefined) out[k] = one.toString();
+  }
+  return out;
+}
+
+function toMessage(r: OutboundRecord): Message {
+  return { key: r.key, value: r.value, headers: r.headers, partition: r.partition };
+}
+
+function groupByTopic(records: OutboundRecord[]): { topic: string; messages: Message[] }[] {
+  const byTopic = new Map<string, Message[]>();
+  for (const r of records) {
+    let list = byTopic.get(r.topic);
+    if (!list) byTopic.set(r.topic, (list = []));
+    list.push(toMessage(r));
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+function toInbound(topic: string, partition: number, m: KafkaMessage): InboundRecord {
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: toHeaders(m.headers), timestamp: Number(m.timestamp) };
+}
+
+function kafkajsConsumer(kafka: InstanceType<typeof Kafka>, o: ConsumerOptions): StreamConsumer {
+  const consumer = kafka.consumer({
+    groupId: o.groupId,
+    sessionTimeout: o.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
+    rebalanceTimeout: o.rebalanceTimeoutMs ?? 60_000,
+    maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
+    maxBytes: o.maxBytes ?? 10_485_760,
+    maxWaitTimeInMs: o.maxWaitMs ?? 500,
+    readUncommitted: o.readCommitted === false,
+    retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+  });
+  const { GROUP_JOIN, REBALANCING, CRASH } = consumer.events;
+  return {
+    connect: async () => {
+      await consumer.connect();
+      for (const topic of o.topics) await consumer.subscribe({ topic, fromBeginning: o.fromBeginning ?? true });
+    },
+    run: (handler) =>
+      consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
+        eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale, pause }) => {
+          const records = batch.messages.map((m) => toInbound(batch.topic, batch.partition, m));
+          await handler(
+            { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() },
+            { heartbeat, resolveOffset, isRunning, isStale, pause },
+          );
+        },
+      }),
+    commit: (offsets) => consumer.commitOffsets(offsets),
+    pause: (topic, partitions) => consumer.pause([{ topic, partitions }]),
+    resume: (topic, partitions) => consumer.resume([{ topic, partitions }]),
+    disconnect: () => consumer.disconnect(),
+    onAssigned: (listener) => {
+      consumer.on(GROUP_JOIN, (e) => {
+        const assignment: Assignment = Object.entries(e.payload.memberAssignment).map(([topic, partitions]) => ({ topic, partitions: partitions as number[] }));
+        listener(assignment);
+      });
+    },
+    onRebalancing: (listener) => {
+      consumer.on(REBALANCING, () => listener());
+    },
+    onCrash: (listener) => {
+      consumer.on(CRASH, (e) => listener(e.payload.error, e.payload.restart));
+    },
+  };
+}
+
+function kafkajsProducer(kafka: InstanceType<typeof Kafka>, o: ProducerOptions): StreamProducer {
+  const producer = kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: o.transactionalId ? 1 : 5,
+    transactionalId: o.transactionalId,
+    allowAutoTopicCreation: false,
+    transactionTimeout: 60_000,
+  });
+  const compression = o.compression === 'gzip' ? CompressionTypes.GZIP : CompressionTypes.None;
+  const timeout = o.timeoutMs ?? 30_000;
+  const send = async (records: OutboundRecord[]) => {
+    if (records.length === 0) return;
+    try {
+      await producer.sendBatch({ topicMessages: groupByTopic(records), acks: -1, compression, timeout });
+    } catch (err) {
+      throw new StreamError('PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
+    }
+  };
+  return {
+    connect: () => producer.connect(),
+    disconnect: () => producer.disconnect(),
+    send,
+    transaction: async (): Promise<StreamTransaction> => {
+      const tx = await producer.transaction();
+      return {
+        send: async (records) => {
+          if (records.length > 0) await tx.sendBatch({ topicMessages: groupByTopic(records), acks: -1, compression, timeout });
+        },
+        sendOffsets: (groupId, offsets) => {
+          const topics = new Map<string, { partition: number; offset: string }[]>();
+          for (const { topic, partition, offset } of offsets) {
+            let list = topics.get(topic);
+            if (!list) topics.set(topic, (list = []));
+            list.push({ partition, offset });
+          }
+          return tx.sendOffsets({ consumerGroupId: groupId, topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })) });
+        },
+        commit: () => tx.commit(),
+        abort: () => tx.abort(),
+      };
+    },
+  };
+}
+
+function kafkajsAdmin(kafka: InstanceType<typeof Kafka>): StreamAdmin {
+  const admin = kafka.admin();
+  return {
+    connect: () => admin.connect(),
+    disconnect: () => admin.disconnect(),
+    listTopics: () => admin.listTopics(),
+    createTopics: async (specs: TopicSpec[]) => {
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: specs.map((s) => ({
+          topic: s.topic,
+          numPartitions: s.numPartitions,
+          replicationFactor: s.replicationFactor,
+          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+        })),
+      });
+    },
+    createPartitions: (topic, count) => admin.createPartitions({ topicPartitions: [{ topic, count }] }).then(() => undefined),
+    deleteTopics: (topics) => admin.deleteTopics({ topics }),
+    describeTopics: async (topics) => {
+      const md = await admin.fetchTopicMetadata({ topics });
+      return md.topics.map((t) => ({ topic: t.name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0 }));
+    },
+    describeConfigs: async (topics, keys) => {
+      const res = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: topics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: keys })),
+      });
+      const out: Record<string, Record<string, string>> = {};
+      for (const r of res.resources) {
+        out[r.resourceName] = Object.fromEntries(r.configEntries.filter((e) => !e.isDefault || keys).map((e) => [e.configName, e.configValue]));
+      }
+      return out;
+    },
+    alterConfigs: async (topic, configs) => {
+      // IncrementalAlterConfigs is not in kafkajs: AlterConfigs replaces the topic's dynamic configs,
+      // so the caller passes the full desired set.
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+      });
+    },
+    fetchTopicOffsets: async (topic) => {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((p) => ({ partition: p.partition, high: p.high, low: p.low }));
+    },
+    fetchCommitted: async (groupId, topic) => {
+      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
+    },
+  };
+}
+
+/**
+ * kafkajs 2.2.4 passes a negative delay to setTimeout in its request queue on Node >= 22, which
+ * prints a TimeoutNegativeWarning per connection (tulios/kafkajs#1751). The delay is treated as
+ * 1 ms either way; drop only that warning so real warnings still show.
+ */
+function silenceKafkajsTimerWarning(): void {
+  const key = Symbol.for('fleetstream.kafkajsWarningFilter');
+  const g = globalThis as Record<symbol, unknown>;
+  if (g[key]) return;
+  g[key] = true;
+  const listeners = process.listeners('warning');
+  process.removeAllListeners('warning');
+  process.on('warning', (warning) => {
+    if (warning.name === 'TimeoutNegativeWarning') return;
+    for (const l of listeners) l(warning);
+  });
+}

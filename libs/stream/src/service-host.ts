@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { Registry } from 'prom-client';
+import type { z } from 'zod';
+import { loadConfig, type BaseConfig } from './config.ts';
+import { ConfigError } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { createStreamMetrics, type StreamMetrics } from './metrics.ts';
+import { startHealthServer, type HealthServer } from './health-server.ts';
+import { createKafkajsClient } from './kafka/kafkajs-client.ts';
+import type { KafkaClient, KafkaConnection } from './kafka/types.ts';
+
+/** What a service's factory receives: everything is built here, once, and injected. */
+export interface ServiceDeps<C extends BaseConfig = BaseConfig> {
+  name: string;
+  version: string;
+  config: Readonly<C>;
+  logger: Logger;
+  registry: Registry;
+  metrics: StreamMetrics;
+  kafka: KafkaClient;
+  health: HealthServer;
+}
+
+/** A running service: started once, stopped once within a deadline (drain, commit, disconnect). */
+export interface Service {
+  start(): Promise<void>;
+  stop(deadlineMs: number): Promise<void>;
+}
+
+export interface ServiceDefinition<S extends z.ZodObject> {
+  name: string;
+  version: string;
+  schema: S;
+  create: (deps: ServiceDeps<z.infer<S> & BaseConfig>) => Service | Promise<Service>;
+}
+
+/** The Kafka connection described by the base config (TLS, SASL). */
+export function kafkaConnection(config: BaseConfig, clientId: string): KafkaConnection {
+  const sasl = config.KAFKA_SASL_MECHANISM
+    ? { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME ?? '', password: config.KAFKA_SASL_PASSWORD ?? '' }
+    : undefined;
+  const ssl = config.KAFKA_SSL ? (config.KAFKA_SSL_CA_FILE ? { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] } : true) : false;
+  return { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? clientId, ssl, sasl };
+}
+
+/**
+ * Builds a service's dependencies from the environment and starts it; the process is the
+ * caller's (tests call this too, with their own env and `handleSignals: false`).
+ */
+export async function startService<S extends z.ZodObject>(
+  def: ServiceDefinition<S>,
+  options: { env?: NodeJS.ProcessEnv; handleSignals?: boolean; logDestination?: NodeJS.WritableStream } = {},
+): Promise<{ deps: ServiceDeps<z.infer<S> & BaseConfig>; service: Service; shutdown: () => Promise<void> }> {
+  const config = loadConfig(def.schema, options.env) as Readonly<z.infer<S> & BaseConfig>;
+  const logger = createLogger({ service: def.name, version: def.version, level: config.LOG_LEVEL, destination: options.logDestination });
+  const registry = new Registry();
+  const metrics = createStreamMetrics(registry, def.name);
+  const kafka = createKafkajsClient(kafkaConnection(config, `fleetstream-${def.name}`), logger);
+  const health = await startHealthServer({ port: config.HEALTH_PORT, registry });
+  const deps: ServiceDeps<z.infer<S> & BaseConfig> = { name: def.name, version: def.version, config, logger, registry, metrics, kafka, health };
+  const service = await def.create(deps);
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    (stopping ??= (async () => {
+      const t0 = Date.now();
+      logger.info({ deadlineMs: config.SHUTDOWN_TIMEOUT_MS }, 'stopping: draining in-flight work');
+      try {
+        await service.stop(config.SHUTDOWN_TIMEOUT_MS);
+      } finally {
+        await health.close();
+        logger.info({ ms: Date.now() - t0 }, 'stopped');
+        logger.flush();
+      }
+    })());
+  if (options.handleSignals !== false) {
+    const onSignal = (signal: NodeJS.Signals) => {
+      logger.info({ signal }, 'signal received');
+      const force = setTimeout(() => {
+        logger.error({ deadlineMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown deadline passed; exiting');
+        logger.flush();
+        process.exit(1);
+      }, config.SHUTDOWN_TIMEOUT_MS + 2_000);
+      force.unref();
+      shutdown().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          logger.flush();
+          process.exit(1);
+        },
+      );
+    };
+    process.once('SIGTERM', onSignal);
+    process.once('SIGINT', onSignal);
+  }
+  try {
+    await service.start();
+  } catch (err) {
+    logger.error({ err }, 'start failed');
+    await shutdown().catch(() => undefined);
+    throw err;
+  }
+  logger.info({ healthPort: health.port }, 'started');
+  return { deps, service, shutdown };
+}
+
+/**
+ * The whole of a service's index.ts: start it, and turn a bad config into one line on stderr
+ * (the variable and the rule) with exit code 2 and no stack trace.
+ */
+export function main<S extends z.ZodObject>(def: ServiceDefinition<S>): void {
+  startService(def).catch((err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${def.name}: invalid configuration: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${def.name}: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  });
+}
+
+/** The version field of a workspace's package.json. */
+export function packageVersion(packageJsonUrl: URL): string {
+  return (JSON.parse(readFileSync(packageJsonUrl, 'utf8')) as { version: string }).version;
+}

@@ -1,0 +1,107 @@
+import { Registry } from 'prom-client';
+import { pino } from 'pino';
+import { ConsumerRunner, createKafkajsClient, createStreamMetrics, type InboundRecord, type ThrottleOptions, type TopicPartitionOffset } from '../src/index.ts';
+import { brokers, createTopic, produceRange, suffix } from './helpers/kafka.ts';
+
+const silent = pino({ level: 'silent' });
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+const unlimited: ThrottleOptions = { maxRecordsPerBatch: 500, minFetchIntervalMs: 0, recordsPerSec: 0, bytesPerSec: 0, maxInFlight: 100_000 };
+
+function runner(groupId: string, topic: string, handler: (records: InboundRecord[]) => Promise<void>, throttle: ThrottleOptions, onCommit?: (o: TopicPartitionOffset[]) => void) {
+  const kafka = createKafkajsClient({ brokers: brokers(), clientId: 'runner-test' });
+  const metrics = createStreamMetrics(new Registry(), 'runner-test', { processMetrics: false });
+  const r = new ConsumerRunner({
+    consumer: kafka.consumer({ groupId, topics: [topic], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, partitionsConsumedConcurrently: 4 }),
+    handler,
+    throttle,
+    commitIntervalMs: 200,
+    metrics,
+    logger: silent,
+    onCommit,
+  });
+  return { r, metrics };
+}
+
+describe('ConsumerRunner against the real Kafka', () => {
+  test('holds the configured records/s within 10 % over 10 s on a large backlog, with in-flight never above the cap', async () => {
+    // Prepare: a backlog far larger than 10 s of the rate
+    const topic = `throttle-${suffix()}`;
+    await createTopic(topic, 4);
+    await produceRange(topic, 60_000);
+    const rate = 2_000;
+    const cap = 300;
+    const times: number[] = [];
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const { r, metrics } = runner(`g-${suffix()}`, topic, async (records) => {
+      inFlight += records.length;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      await sleep(5 + Math.random() * 20);
+      const now = Date.now();
+      for (let i = 0; i < records.length; i += 1) times.push(now);
+      inFlight -= records.length;
+    }, { maxRecordsPerBatch: 100, minFetchIntervalMs: 0, recordsPerSec: rate, bytesPerSec: 0, maxInFlight: cap });
+    const rss0 = process.memoryUsage().rss;
+
+    // Act: measure from 2 s after the first record to 12 s
+    await r.start();
+    while (times.length === 0) await sleep(50);
+    const from = times[0]! + 2_000;
+    await sleep(from + 10_000 - Date.now() + 200);
+    await r.stop(5_000);
+
+    // Assess
+    const observed = times.filter((t) => t >= from && t < from + 10_000).length / 10;
+    expect(observed).toBeGreaterThan(rate * 0.9);
+    expect(observed).toBeLessThan(rate * 1.1);
+    expect(maxInFlight).toBeLessThanOrEqual(cap);
+    expect(process.memoryUsage().rss - rss0).toBeLessThan(200 * 1024 * 1024);
+    const waited = (await metrics.throttleWait.get()).values[0]?.value ?? 0;
+    expect(waited).toBeGreaterThan(1);
+  }, 60_000);
+
+  test('a second consumer joining mid-stream and leaving again loses no record and never commits past unfinished work', async () => {
+    // Prepare
+    const topic = `rebalance-${suffix()}`;
+    const groupId = `g-${suffix()}`;
+    await createTopic(topic, 6);
+    const total = 30_000;
+    await produceRange(topic, total);
+    const done = new Set<string>();
+    const violations: string[] = [];
+    const handler = async (records: InboundRecord[]) => {
+      await Promise.all(records.map(async (rec) => {
+        await sleep(Math.random() * 4);
+        done.add(`${rec.partition}:${rec.offset}`);
+      }));
+    };
+    const partitionSizes = new Map<number, bigint>();
+    const onCommit = (offsets: TopicPartitionOffset[]) => {
+      for (const o of offsets) {
+        // every offset below the committed one must be done (by either member)
+        for (let x = BigInt(o.offset) - 1n; x >= 0n && x >= BigInt(o.offset) - 500n; x -= 1n) {
+          if (!done.has(`${o.partition}:${x}`)) violations.push(`${o.partition}:${x} < ${o.offset}`);
+        }
+        partitionSizes.set(o.partition, BigInt(o.offset));
+      }
+    };
+    const a = runner(groupId, topic, handler, { ...unlimited, maxRecordsPerBatch: 200 }, onCommit);
+    const b = runner(groupId, topic, handler, { ...unlimited, maxRecordsPerBatch: 200 }, onCommit);
+
+    // Act: a alone, then a + b, then a alone again
+    await a.r.start();
+    while (done.size < 5_000) await sleep(20);
+    await b.r.start();
+    while (done.size < 15_000) await sleep(20);
+    await b.r.stop(10_000);
+    while (done.size < total) await sleep(50);
+    await sleep(500);
+    await a.r.stop(10_000);
+
+    // Assess
+    expect(done.size).toBe(total);
+    expect(violations).toEqual([]);
+    const sum = [...partitionSizes.values()].reduce((x, y) => x + y, 0n);
+    expect(sum).toBe(BigInt(total));
+  }, 120_000);
+});

@@ -1,0 +1,119 @@
+import { committed, createTopic, produceRange, readAll, startStage, suffix } from './helpers/kafka.ts';
+
+const get = async (port: number, path: string) => {
+  const res = await fetch(`http://127.0.0.1:${port}${path}`);
+  return { status: res.status, body: await res.text() };
+};
+
+async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const metricValue = (metrics: string, name: string) =>
+  metrics
+    .split('\n')
+    .filter((l) => l.startsWith(name))
+    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+
+describe('the example stage (topic A -> transform -> topic B) built from libs/stream', () => {
+  test('100,000 records with out-of-order completion and a kill -9 mid-stream: every input is in the output, repeats only after the last commit', async () => {
+    // Prepare
+    const input = `in-${suffix()}`;
+    const output = `out-${suffix()}`;
+    const group = `stage-${suffix()}`;
+    await createTopic(input, 4);
+    await createTopic(output, 4);
+    const total = 100_000;
+    await produceRange(input, total);
+    const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '3', COMMIT_INTERVAL_MS: '200', MAX_RECORDS_PER_BATCH: '500' };
+
+    // Act: run, kill -9 once part of the input is out, read the committed offsets, restart to the end
+    const first = startStage(env);
+    await first.healthPort;
+    await readAll(output, (v) => v.length >= 30_000, 120_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const atCrash = await committed(group, input);
+    const second = startStage(env);
+    const out = await readAll(output, (v) => new Set(v.map((x) => x.value)).size >= total, 180_000);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+
+    // Assess
+    const seen = new Map<string, number>();
+    for (const { value } of out) seen.set(value, (seen.get(value) ?? 0) + 1);
+    const inputs = new Set([...seen.keys()].map((v) => (JSON.parse(v) as { v: string }).v));
+    expect(inputs.size).toBe(total);
+    for (const [value, count] of seen) {
+      if (count === 1) continue;
+      const { p, o } = JSON.parse(value) as { p: number; o: string };
+      expect(BigInt(o)).toBeGreaterThanOrEqual(atCrash.get(p) ?? 0n);
+    }
+    const end = await committed(group, input);
+    expect([...end.values()].reduce((a, b) => a + b, 0n)).toBe(BigInt(total));
+  }, 300_000);
+
+  test('/readyz is 503 before partitions are assigned and 200 after; /metrics counts; SIGTERM under load drains, commits and exits 0', async () => {
+    // Prepare: a bad record among good ones, and a slow stage so SIGTERM lands mid-work
+    const input = `in-${suffix()}`;
+    const output = `out-${suffix()}`;
+    const group = `stage-${suffix()}`;
+    await createTopic(input, 2);
+    await createTopic(output, 2);
+    await createTopic('telemetry.dlq', 4).catch(() => undefined); // topology creates it in a deployment
+    await produceRange(input, 20_000, (i) => (i === 7 ? 'bad' : String(i)));
+    const stage = startStage({ INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '20', MAX_RECORDS_PER_BATCH: '200', SHUTDOWN_TIMEOUT_MS: '10000' });
+    const port = await stage.healthPort;
+
+    // Act + Assess: readiness moves from 503 to 200
+    const early = await get(port, '/readyz');
+    await waitFor(async () => ((await get(port, '/readyz')).status === 200 ? true : undefined), 30_000);
+    expect([503, 200]).toContain(early.status);
+    expect((await get(port, '/healthz')).status).toBe(200);
+    const m1 = await waitFor(async () => {
+      const { body } = await get(port, '/metrics');
+      return metricValue(body, 'fleetstream_records_out_total') > 0 ? body : undefined;
+    }, 30_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const m2 = (await get(port, '/metrics')).body;
+    expect(metricValue(m2, 'fleetstream_records_in_total')).toBeGreaterThan(metricValue(m1, 'fleetstream_records_in_total'));
+    expect(metricValue(m2, 'fleetstream_dlq_total{service="example-stage",reason="bad-value"}')).toBe(1);
+    expect(m2).toContain('process_resident_memory_bytes');
+
+    const t0 = Date.now();
+    stage.child.kill('SIGTERM');
+    const code = await stage.exited;
+    const stoppedIn = Date.now() - t0;
+    expect(code).toBe(0);
+    expect(stoppedIn).toBeLessThan(12_000);
+    const offsets = await committed(group, input);
+    const committedCount = [...offsets.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+    const out = await readAll(output, (v) => v.length >= Number(committedCount) - 1, 30_000);
+    // Everything committed was produced (the one bad record went to the DLQ instead).
+    expect(BigInt(new Set(out.map((o) => o.value)).size)).toBeGreaterThanOrEqual(committedCount - 1n);
+    expect(committedCount).toBeGreaterThan(0n);
+  }, 120_000);
+
+  test.each([
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: '' }],
+    ['KAFKA_BROKERS', { KAFKA_BROKERS: 'not a broker' }],
+    ['INPUT_TOPIC', { INPUT_TOPIC: '' }],
+    ['HEALTH_PORT', { HEALTH_PORT: '70000' }],
+    ['MAX_RECORDS_PER_BATCH', { MAX_RECORDS_PER_BATCH: 'many' }],
+    ['SHUTDOWN_TIMEOUT_MS', { SHUTDOWN_TIMEOUT_MS: '-5' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+  ])('a missing or malformed %s gives one line naming it and exit code 2', async (variable, bad) => {
+    const stage = startStage({ INPUT_TOPIC: 'x', OUTPUT_TOPIC: 'y', ...bad });
+    const code = await stage.exited;
+    const lines = stage.stderr().trim().split('\n');
+    expect(code).toBe(2);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^example-stage: invalid configuration: ${variable}: `));
+  });
+});
