@@ -1,1 +1,15 @@
-export {};
+export * from './errors.ts';
+export * from './crc16.ts';
+export * from './hex.ts';
+export * from './avl-record.ts';
+export { decodeAvlData, decodeAvlRecords } from './avl-data.ts';
+export { avlRecordsSize, writeAvlRecords } from './avl-data-encode.ts';
+export * from './teltonika-tcp.ts';
+export * from './teltonika-udp.ts';
+export * from './teltonika-imei.ts';
+export * from './event.ts';
+export * from './event-validate.ts';
+export * from './event-codec.ts';
+export * from './event-id.ts';
+export * from './telemetry-events.ts';
+export * from './json-ingest.ts';

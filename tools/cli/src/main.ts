@@ -2,9 +2,11 @@
  * fleetstream <verb>: the operator command (DESIGN.md, "The fleetstream command").
  * Exit codes: 0 ok, 1 a failed run, 2 bad input.
  */
+import { runDecode } from './decode.ts';
 import { runDemo } from './demo.ts';
 
 const verbs: Record<string, (args: string[]) => Promise<number>> = {
+  decode: runDecode,
   demo: runDemo,
 };
 
