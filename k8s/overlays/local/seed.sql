@@ -1,0 +1,36 @@
+-- The asset register for the local overlay (PostgreSQL; the compose file seeds SQL Server with
+-- deploy/sqlserver/seed.sql, the same table). Run once by the postgres image on first start.
+--   updated_at  the timestamp column the source polls by (asset_id breaks ties)
+--   is_deleted  soft delete: the source emits a tombstone for the asset
+CREATE TABLE IF NOT EXISTS assets (
+  asset_id    text        PRIMARY KEY,
+  device_id   text        NOT NULL UNIQUE,
+  customer_id text        NOT NULL,
+  model       text        NOT NULL,
+  owner       text        NOT NULL,
+  tags        jsonb       NOT NULL DEFAULT '[]',
+  updated_at  timestamptz NOT NULL DEFAULT now(),
+  is_deleted  boolean     NOT NULL DEFAULT false
+);
+CREATE INDEX IF NOT EXISTS ix_assets_poll ON assets (updated_at, asset_id);
+
+CREATE OR REPLACE FUNCTION assets_touch() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  NEW.updated_at := now();
+  RETURN NEW;
+END $$;
+DROP TRIGGER IF EXISTS tr_assets_touch ON assets;
+CREATE TRIGGER tr_assets_touch BEFORE UPDATE ON assets FOR EACH ROW EXECUTE FUNCTION assets_touch();
+
+-- device_id values match the simulator's IMEIs 356000000000001 .. 356000000000200.
+INSERT INTO assets (asset_id, device_id, customer_id, model, owner, tags, is_deleted)
+SELECT
+  'asset-' || lpad(i::text, 4, '0'),
+  '356000000000' || lpad(i::text, 3, '0'),
+  'customer-' || (i % 7 + 1),
+  (ARRAY['CAT 320 Excavator', 'Volvo FH16', 'Liebherr LTM 1100', 'JCB 3CX'])[i % 4 + 1],
+  (ARRAY['North Yard', 'South Depot', 'Rental Pool'])[i % 3 + 1],
+  CASE WHEN i % 5 = 0 THEN '["heavy","leased"]'::jsonb ELSE '["heavy"]'::jsonb END,
+  i % 50 = 0
+FROM generate_series(1, 200) AS i
+ON CONFLICT (asset_id) DO NOTHING;
