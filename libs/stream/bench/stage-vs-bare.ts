@@ -7,9 +7,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
-import { Registry } from 'prom-client';
-import { pino } from 'pino';
-import { ConsumerRunner, createKafkajsClient, createStreamMetrics, DlqWriter, kafkaStageHandler } from '../src/index.ts';
+import { runStageBench } from '../src/index.ts';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const total = Number(process.env.BENCH_RECORDS ?? 1_000_000);
@@ -85,43 +83,8 @@ async function bare(input: string): Promise<Run> {
 
 async function stage(input: string): Promise<Run> {
   const output = await outTopic();
-  const client = createKafkajsClient({ brokers, clientId: 'bench-stage' });
-  const metrics = createStreamMetrics(new Registry(), 'bench', { processMetrics: false });
-  const producer = client.producer();
-  await producer.connect();
-  let done = 0;
-  const batchMs: number[] = [];
-  let rss = 0;
-  let finish: () => void = () => undefined;
-  const finished = new Promise<void>((r) => (finish = r));
-  const inner = kafkaStageHandler({
-    producer,
-    metrics,
-    dlq: new DlqWriter(producer, metrics),
-    transform: (records) => ({ out: records.map((r) => ({ topic: output, key: r.key, value: r.value })), dead: [] }),
-  });
-  const runner = new ConsumerRunner({
-    consumer: client.consumer({ groupId: `stage-${id()}`, topics: [input], partitionsConsumedConcurrently: 4 }),
-    metrics,
-    logger: pino({ level: 'silent' }),
-    commitIntervalMs: 1000,
-    throttle: { maxRecordsPerBatch: 5_000, minFetchIntervalMs: 0, recordsPerSec: 0, bytesPerSec: 0, maxInFlight: 100_000 },
-    handler: async (records, ctx) => {
-      const b0 = performance.now();
-      await inner(records, ctx);
-      batchMs.push(performance.now() - b0);
-      done += records.length;
-      rss = Math.max(rss, process.memoryUsage().rss);
-      if (done >= total) finish();
-    },
-  });
-  const t0 = performance.now();
-  await runner.start();
-  await finished;
-  const seconds = (performance.now() - t0) / 1000;
-  await runner.stop(10_000);
-  await producer.disconnect();
-  return { seconds, batchMs, rssMb: rss / 1048576 };
+  const run = await runStageBench({ brokers, input, total, transform: (records) => ({ out: records.map((r) => ({ topic: output, key: r.key, value: r.value })), dead: [] }) });
+  return { seconds: run.seconds, batchMs: [run.p99BatchMs], rssMb: run.rssMb };
 }
 
 const p99 = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length * 0.99)] ?? 0;

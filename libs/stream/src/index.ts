@@ -30,3 +30,5 @@ export { AdaptiveConcurrency } from './adaptive-concurrency.ts';
 export type { AdaptiveConcurrencyOptions } from './adaptive-concurrency.ts';
 export { AsyncOperator } from './async-operator.ts';
 export type { AsyncMode, AsyncOperatorOptions, AsyncFailure, AsyncResult } from './async-operator.ts';
+export { runStageBench, benchTopics, benchProduce, writeBenchResults, printMeasures, percentile } from './bench-kit.ts';
+export type { BenchMeasure, StageRun } from './bench-kit.ts';

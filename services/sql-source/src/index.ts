@@ -1,1 +1,4 @@
-export {};
+import { main } from '@fleetstream/stream';
+import { sqlSource } from './definition.ts';
+
+main(sqlSource);

@@ -1,1 +1,4 @@
-export {};
+import { main } from '@fleetstream/stream';
+import { storeDefinition } from './definition.ts';
+
+main(storeDefinition);

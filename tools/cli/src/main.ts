@@ -4,10 +4,14 @@
  */
 import { runDecode } from './decode.ts';
 import { runDemo } from './demo.ts';
+import { runTopology } from './topology.ts';
+import { runPositions } from './positions.ts';
 
 const verbs: Record<string, (args: string[]) => Promise<number>> = {
   decode: runDecode,
   demo: runDemo,
+  topology: runTopology,
+  positions: runPositions,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -72,6 +72,30 @@ function groupByTopic(records: OutboundRecord[]): { topic: string; messages: Mes
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
+function sizeOf(v: Buffer | string | null): number {
+  return v === null ? 0 : typeof v === 'string' ? Buffer.byteLength(v) : v.length;
+}
+
+/** Cuts records into consecutive slices whose estimated size stays under `maxBytes`. */
+export function slicesByBytes(records: OutboundRecord[], maxBytes: number): OutboundRecord[][] {
+  const slices: OutboundRecord[][] = [];
+  let current: OutboundRecord[] = [];
+  let bytes = 0;
+  for (const r of records) {
+    let size = sizeOf(r.key) + sizeOf(r.value) + 70;
+    if (r.headers) for (const [k, v] of Object.entries(r.headers)) size += k.length + v.length + 4;
+    if (current.length > 0 && bytes + size > maxBytes) {
+      slices.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(r);
+    bytes += size;
+  }
+  if (current.length > 0) slices.push(current);
+  return slices;
+}
+
 function toInbound(topic: string, partition: number, m: KafkaMessage): InboundRecord {
   return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: toHeaders(m.headers), timestamp: Number(m.timestamp) };
 }
@@ -139,7 +163,11 @@ function kafkajsProducer(kafka: InstanceType<typeof Kafka>, o: ProducerOptions):
   const send = async (records: OutboundRecord[]) => {
     if (records.length === 0) return;
     try {
-      await producer.sendBatch({ topicMessages: groupByTopic(records), acks: -1, compression, timeout });
+      // One request per slice of at most maxRequestBytes, in order, so a large chunk never
+      // exceeds the broker's message.max.bytes (which would fail for good, not back-pressure).
+      for (const slice of slicesByBytes(records, o.maxRequestBytes ?? 512 * 1024)) {
+        await producer.sendBatch({ topicMessages: groupByTopic(slice), acks: -1, compression, timeout });
+      }
     } catch (err) {
       throw new StreamError('PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
     }

@@ -77,6 +77,8 @@ export interface ProducerOptions {
   /** gzip is built in; others need a codec (kept out on purpose). */
   compression?: 'none' | 'gzip';
   transactionalId?: string;
+  /** Upper bound of one produce request's payload; larger sends are split (default 512 KiB). */
+  maxRequestBytes?: number;
   /** How long a send may wait for acks=all before failing (ms). */
   timeoutMs?: number;
 }

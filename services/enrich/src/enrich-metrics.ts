@@ -1,0 +1,44 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+/** enrich's own metrics (label `service`), beside the core fleetstream_* ones. */
+export interface EnrichMetrics {
+  tableHits: Counter<'service'>;
+  tableMisses: Counter<'service'>;
+  remoteCalls: Counter<'service'>;
+  coalesced: Counter<'service'>;
+  cacheHits: Counter<'service'>;
+  tableSize: Gauge<'service'>;
+  /** Remote calls ÷ events since start. */
+  remoteCallRatio: Gauge<'service'>;
+  /** Counts events and updates the ratio. */
+  countEvents(n: number): void;
+  countRemoteCall(): void;
+  readonly totals: { events: number; remoteCalls: number };
+}
+
+/** Registers enrich's metrics in the caller's registry. */
+export function createEnrichMetrics(registry: Registry, service: string): EnrichMetrics {
+  const registers = [registry];
+  const labelNames = ['service'] as const;
+  const counter = (name: string, help: string) => new Counter({ name, help, labelNames, registers });
+  const totals = { events: 0, remoteCalls: 0 };
+  const m = {
+    tableHits: counter('fleetstream_enrich_table_hits_total', 'Events enriched from the local reference table.'),
+    tableMisses: counter('fleetstream_enrich_table_misses_total', 'Events whose device the reference table lacks.'),
+    remoteCalls: counter('fleetstream_enrich_remote_calls_total', 'Calls made to the asset API.'),
+    coalesced: counter('fleetstream_enrich_coalesced_total', 'Lookups that shared another lookup of the same device instead of calling.'),
+    cacheHits: counter('fleetstream_enrich_cache_hits_total', 'Table misses answered by the TTL cache (negative entries included).'),
+    tableSize: new Gauge({ name: 'fleetstream_enrich_table_size', help: 'Devices in the local reference table.', labelNames, registers }),
+    remoteCallRatio: new Gauge({ name: 'fleetstream_enrich_remote_call_ratio', help: 'Asset API calls per event since start.', labelNames, registers }),
+    totals,
+    countEvents(n: number) {
+      totals.events += n;
+      m.remoteCallRatio.set({ service }, totals.events === 0 ? 0 : totals.remoteCalls / totals.events);
+    },
+    countRemoteCall() {
+      totals.remoteCalls++;
+      m.remoteCalls.inc({ service });
+    },
+  };
+  return m;
+}

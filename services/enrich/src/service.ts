@@ -1,0 +1,99 @@
+import { randomUUID } from 'node:crypto';
+import {
+  AsyncOperator,
+  createConsumerService,
+  DlqWriter,
+  isRetryable,
+  kafkaStageHandler,
+  type ConsumerRunner,
+  type Service,
+  type ServiceDeps,
+} from '@fleetstream/stream';
+import { AssetApiClient } from './asset-client.ts';
+import { AssetCache } from './asset-cache.ts';
+import { AssetResolver } from './asset-resolver.ts';
+import type { EnrichConfig } from './config.ts';
+import { createEnrichMetrics, type EnrichMetrics } from './enrich-metrics.ts';
+import { createEnrichTransform, fallbackResolution, type Resolution } from './enrich-transform.ts';
+import { statusOf } from './event.ts';
+import { ReferenceTable } from './reference-table.ts';
+
+/** The running enrich service, with its parts exposed for tests. */
+export interface EnrichService extends Service {
+  runner: ConsumerRunner;
+  table: ReferenceTable;
+  cache: AssetCache;
+  metrics: EnrichMetrics;
+}
+
+/**
+ * telemetry.parsed + reference.assets -> telemetry.enriched | telemetry.dlq.
+ *
+ * Start: the reference table is read from the beginning and must catch up (readiness
+ * `reference-table`) before the consumer of telemetry.parsed starts, so no event is enriched from
+ * a half-built table. At-least-once: outputs and dead letters go out in one acks=all request before
+ * the chunk's offsets are committable.
+ */
+export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichService {
+  const { config, logger, registry, metrics: core } = deps;
+  const service = core.service;
+  const metrics = createEnrichMetrics(registry, service);
+  const table = new ReferenceTable({
+    kafka: deps.kafka,
+    topic: config.REFERENCE_TOPIC,
+    groupId: `fleetstream-${deps.name}-reference-${randomUUID()}`,
+    logger: logger.child({ component: 'reference-table' }),
+    onSize: (size) => metrics.tableSize.set({ service }, size),
+  });
+  deps.health.setReadiness('reference-table', () => table.caughtUp);
+  const cache = new AssetCache({ ttlMs: config.ENRICH_CACHE_TTL_MS, negativeTtlMs: config.ENRICH_NEGATIVE_CACHE_TTL_MS, maxEntries: config.ENRICH_CACHE_MAX_ENTRIES });
+  const client = new AssetApiClient({
+    url: config.ASSET_API_URL,
+    connections: config.ASSET_API_CONNECTIONS,
+    connectTimeoutMs: config.ASSET_API_CONNECT_TIMEOUT_MS,
+    readTimeoutMs: config.ASSET_API_READ_TIMEOUT_MS,
+  });
+  const resolver = new AssetResolver({
+    fetch: (id, signal) => client.fetchAsset(id, signal),
+    cache,
+    onRemoteCall: () => metrics.countRemoteCall(),
+    onCoalesced: () => metrics.coalesced.inc({ service }),
+  });
+  const stage = 'enrich-remote';
+  const operator = new AsyncOperator<string, Resolution>({
+    capacity: config.ENRICH_CAPACITY,
+    timeoutMs: config.ENRICH_TIMEOUT_MS,
+    mode: config.ENRICH_MODE,
+    keyOf: (id) => id,
+    call: async (id, signal) => {
+      const asset = await resolver.resolve(id, signal);
+      return { asset, status: statusOf(asset) };
+    },
+    retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS, isRetryable },
+    fallback: config.ENRICH_FAILURE_POLICY === 'emit' ? (id) => fallbackResolution(cache, id) : undefined,
+    hooks: {
+      onTimeout: () => core.asyncTimeouts.inc({ service }),
+      onRetry: () => core.asyncRetries.inc({ service }),
+      onInflight: (n) => core.inflight.set({ service, stage }, n),
+      onDuration: (ms) => core.stageDuration.observe({ service, stage }, ms / 1000),
+    },
+  });
+  const producer = deps.kafka.producer();
+  const dlq = new DlqWriter(producer, core, { topic: config.DLQ_TOPIC });
+  const transform = createEnrichTransform({ outputTopic: config.OUTPUT_TOPIC, table, cache, operator, metrics, service });
+  const consumer = createConsumerService(deps, {
+    topics: [config.INPUT_TOPIC],
+    handler: kafkaStageHandler({ transform, producer, dlq, metrics: core }),
+    before: async () => {
+      await producer.connect();
+      await table.start();
+      await table.whenCaughtUp();
+    },
+    after: async () => {
+      await producer.disconnect();
+      await table.stop();
+      await client.close();
+    },
+  });
+  return { ...consumer, table, cache, metrics };
+}

@@ -1,0 +1,20 @@
+/**
+ * @fleetstream/store/lib — what tools (the fleetstream CLI, tests) use from the store without
+ * starting it: the writer, the read path, the Cassandra client and the topology tool.
+ */
+export * from './errors.ts';
+export { createCassandraClient } from './cassandra-client.ts';
+export type { CassandraConnection } from './cassandra-client.ts';
+export { decodeStoredEvent, dayOf, KNOWN_SCHEMA_VERSIONS } from './event.ts';
+export type { StoredEvent } from './event.ts';
+export { PositionWriter } from './position-writer.ts';
+export type { CqlSink, PositionWriterOptions } from './position-writer.ts';
+export { isOverloadError, runWithOverloadRetry } from './overload.ts';
+export type { OverloadRetryOptions } from './overload.ts';
+export { readPositions } from './positions-query.ts';
+export type { PositionRow, PositionsQuery } from './positions-query.ts';
+export { storeConfigSchema } from './config.ts';
+export type { StoreConfig } from './config.ts';
+export { createStoreService } from './service.ts';
+export { storeDefinition } from './definition.ts';
+export * from './topology/index.ts';

@@ -1,0 +1,7 @@
+export { loadTopology, readMigrations, DEFAULT_TOPOLOGY_FILE } from './desired.ts';
+export type { DesiredTopic, DesiredTopology, Migration, TopologyOverrides } from './desired.ts';
+export { plan, describeAction } from './plan.ts';
+export type { TopologyAction, TopologyPlan, TopologyClients, PlanOptions } from './plan.ts';
+export { apply } from './apply.ts';
+export { appliedMigrations, applyMigration, renderMigration, MIGRATIONS_TABLE } from './migrations.ts';
+export type { AppliedMigration } from './migrations.ts';

@@ -1,0 +1,87 @@
+import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
+import cassandra from 'cassandra-driver';
+import { createCassandraClient } from '../../src/cassandra-client.ts';
+import { apply, loadTopology, plan, type DesiredTopology } from '../../src/topology/index.ts';
+import { createKafkajsClient } from '@fleetstream/stream';
+
+export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+export const contactPoints = () => (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042').split(',');
+export const suffix = () => randomUUID().replace(/-/g, '').slice(0, 10);
+
+export function rawKafka() {
+  return new kafkajs.Kafka({ clientId: 'store-test', brokers: brokers(), logLevel: kafkajs.logLevel.NOTHING });
+}
+
+export const streamAdmin = () => createKafkajsClient({ brokers: brokers(), clientId: 'store-test' }).admin();
+
+export function cassandraClient(keyspace?: string): cassandra.Client {
+  return createCassandraClient({ contactPoints: contactPoints(), localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1', keyspace });
+}
+
+export async function createTopic(topic: string, partitions: number): Promise<void> {
+  const admin = rawKafka().admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+}
+
+/** Creates a fresh keyspace with the topology's migrations (only them: no topics). */
+export async function migratedKeyspace(client: cassandra.Client, positionsTtlSeconds = 86_400): Promise<DesiredTopology> {
+  const desired = loadTopology(undefined, { keyspace: `store_test_${suffix()}`, positionsTtlSeconds });
+  desired.topics = [];
+  const admin = streamAdmin();
+  await admin.connect();
+  try {
+    const p = await plan(desired, { admin, cassandra: client });
+    await apply(p.actions, desired, { admin, cassandra: client });
+  } finally {
+    await admin.disconnect();
+  }
+  return desired;
+}
+
+export async function dropKeyspace(client: cassandra.Client, keyspace: string): Promise<void> {
+  await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`).catch(() => undefined);
+}
+
+/** An enriched event as telemetry.enriched carries it (libs/telemetry's shape, schema version 1). */
+export function enrichedEvent(deviceId: string, eventTime: number, n: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    schemaVersion: 1,
+    eventId: `${deviceId}-${eventTime}-${n}`,
+    deviceId,
+    eventTime,
+    receivedAt: eventTime + 1_500,
+    position: { lat: 54.6 + (n % 100) / 1000, lon: 25.2 + (n % 77) / 1000, altitude: 120, heading: n % 360, speed: n % 90, satellites: 9 },
+    priority: 0,
+    eventIoId: 0,
+    io: { '239': 1, '66': 12_500, '78': { hex: '00ff' }, '16': '18446744073709551615' },
+    ignition: n % 2 === 0,
+    movement: true,
+    externalVoltage: 12.5,
+    asset: { assetId: `asset-${deviceId}`, customerId: 'cust-1', model: 'FMB920', owner: 'ops', tags: ['truck'] },
+    enrichment: 'ok',
+    ...extra,
+  };
+}
+
+/** Produces JSON values keyed by deviceId (acks=all), in the given order. */
+export async function produceJson(topic: string, values: { key: string; value: string }[]): Promise<void> {
+  const producer = rawKafka().producer({ idempotent: true });
+  await producer.connect();
+  for (let i = 0; i < values.length; i += 2_000) {
+    await producer.send({ topic, acks: -1, messages: values.slice(i, i + 2_000) });
+  }
+  await producer.disconnect();
+}
+
+export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

@@ -1,0 +1,178 @@
+import cassandra from 'cassandra-driver';
+import { AdaptiveConcurrency, StreamError } from '@fleetstream/stream';
+import { isOverloadError, runWithOverloadRetry } from '../src/overload.ts';
+import { PositionWriter, type CqlSink } from '../src/position-writer.ts';
+import { decodeStoredEvent } from '../src/event.ts';
+import { enrichedEvent } from './helpers/cluster.ts';
+
+const { ResponseError, NoHostAvailableError, OperationTimedOutError, ArgumentError } = cassandra.errors;
+const writeTimeout = () => new ResponseError(0x1100, 'Operation timed out - received only 0 responses.');
+
+describe('isOverloadError', () => {
+  test.each([
+    ['unavailable (0x1000)', new ResponseError(0x1000, 'Cannot achieve consistency level'), true],
+    ['overloaded (0x1001)', new ResponseError(0x1001, 'overloaded'), true],
+    ['bootstrapping (0x1002)', new ResponseError(0x1002, 'bootstrapping'), true],
+    ['write timeout (0x1100)', writeTimeout(), true],
+    ['read timeout (0x1200)', new ResponseError(0x1200, 'read timeout'), true],
+    ['no host available', new NoHostAvailableError({}), true],
+    ['client-side timeout', new OperationTimedOutError('timed out', '127.0.0.1:9042'), true],
+    ['SINK_OVERLOADED', new StreamError('SINK_OVERLOADED', 'slow down'), true],
+    ['invalid query (0x2200)', new ResponseError(0x2200, 'Undefined column name'), false],
+    ['syntax error (0x2000)', new ResponseError(0x2000, 'line 1:0 no viable alternative'), false],
+    ['a bad argument', new ArgumentError('bad'), false],
+    ['a TypeError', new TypeError('x is undefined'), false],
+    ['not an error', 'boom', false],
+  ])('%s -> %s', (_name, err, expected) => {
+    expect(isOverloadError(err)).toBe(expected);
+  });
+});
+
+describe('runWithOverloadRetry', () => {
+  test('retries an overloaded call with backoff until it succeeds and lowers the concurrency limit', async () => {
+    // Prepare
+    const concurrency = new AdaptiveConcurrency({ min: 1, max: 64, initial: 16 });
+    const limits: number[] = [];
+    concurrency.onChange = (l) => limits.push(l);
+    let calls = 0;
+    const delays: number[] = [];
+    const overloads: number[] = [];
+
+    // Act
+    const result = await runWithOverloadRetry(
+      async () => {
+        calls++;
+        if (calls <= 3) throw writeTimeout();
+        return 'written';
+      },
+      { concurrency, sleep: async (ms) => void delays.push(ms), onOverload: (_e, attempt) => overloads.push(attempt), backoff: { baseMs: 10, maxMs: 100 } },
+    );
+
+    // Assess
+    expect(result).toBe('written');
+    expect(calls).toBe(4);
+    expect(overloads).toEqual([1, 2, 3]);
+    expect(delays).toHaveLength(3);
+    expect(delays.every((d, i) => d >= 0 && d < 10 * 2 ** i)).toBe(true);
+    expect(limits).toEqual([8, 4, 2]);
+    expect(concurrency.inFlight).toBe(0);
+  });
+
+  test('rethrows a non-overload error at once, without retrying', async () => {
+    // Prepare
+    const concurrency = new AdaptiveConcurrency({ min: 1, max: 4 });
+    let calls = 0;
+
+    // Act
+    const outcome = runWithOverloadRetry(
+      async () => {
+        calls++;
+        throw new ResponseError(0x2200, 'Undefined column name');
+      },
+      { concurrency, sleep: async () => undefined },
+    );
+
+    // Assess
+    await expect(outcome).rejects.toMatchObject({ code: 0x2200 });
+    expect(calls).toBe(1);
+    expect(concurrency.inFlight).toBe(0);
+  });
+
+  test('stops retrying when the signal is aborted and rethrows the overload error', async () => {
+    // Prepare
+    const concurrency = new AdaptiveConcurrency({ min: 1, max: 4 });
+    const abort = new AbortController();
+    abort.abort();
+
+    // Act
+    const outcome = runWithOverloadRetry(async () => Promise.reject(new NoHostAvailableError({})), { concurrency, signal: abort.signal, sleep: async () => undefined });
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(NoHostAvailableError);
+  });
+});
+
+/** A CqlSink that records calls and fails the first `failFirst` of them with a write timeout. */
+function fakeSink(failFirst: number) {
+  const writes: { query: string; params: unknown[] }[][] = [];
+  let n = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  const call = async (stmts: { query: string; params: unknown[] }[]) => {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    await new Promise((r) => setTimeout(r, 1));
+    inFlight--;
+    if (n++ < failFirst) throw writeTimeout();
+    writes.push(stmts);
+  };
+  const sink: CqlSink = {
+    execute: (query, params) => call([{ query, params }]),
+    batch: (queries) => call(queries),
+  };
+  return { sink, writes, maxInFlight: () => maxInFlight };
+}
+
+describe('PositionWriter (fake sink)', () => {
+  const day1 = Date.UTC(2024, 4, 1, 10);
+  const day2 = Date.UTC(2024, 4, 2, 10);
+  const events = [
+    ...Array.from({ length: 40 }, (_, i) => enrichedEvent('dev-a', day1 + i * 1000, i)),
+    ...Array.from({ length: 5 }, (_, i) => enrichedEvent('dev-a', day2 + i * 1000, 100 + i)),
+    ...Array.from({ length: 3 }, (_, i) => enrichedEvent('dev-b', day1 + i * 1000, 200 + i)),
+  ].map((e) => decodeStoredEvent(Buffer.from(JSON.stringify(e))));
+
+  test('batches only rows of one (device_id, day) partition and writes the newest state of each device with its event time in µs', async () => {
+    // Prepare
+    const { sink, writes } = fakeSink(0);
+    const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }), maxBatchRows: 16 });
+
+    // Act
+    await writer.write([...events].reverse());
+
+    // Assess
+    const positions = writes.filter((w) => w[0]!.query.includes('positions_by_device_day'));
+    for (const w of positions) expect(new Set(w.map((s) => `${String(s.params[0])}/${String(s.params[1])}`)).size).toBe(1);
+    expect(positions.map((w) => w.length).sort((a, b) => a - b)).toEqual([3, 5, 8, 16, 16]);
+    expect(positions.flat()).toHaveLength(48);
+    const days = writes.filter((w) => w[0]!.query.includes('device_days')).map((w) => w[0]!.params);
+    expect(days.sort()).toEqual([['dev-a', '2024-05-01'], ['dev-a', '2024-05-02'], ['dev-b', '2024-05-01']]);
+    const latest = writes.filter((w) => w[0]!.query.includes('asset_latest_state')).map((w) => w[0]!);
+    expect(latest.every((s) => s.query.endsWith('USING TIMESTAMP ?'))).toBe(true);
+    const byDevice = new Map(latest.map((s) => [s.params[0], { eventId: s.params[2], ts: String(s.params[s.params.length - 1]) }]));
+    expect(byDevice.get('dev-a')).toEqual({ eventId: `dev-a-${day2 + 4000}-104`, ts: String((day2 + 4000) * 1000) });
+    expect(byDevice.get('dev-b')).toEqual({ eventId: `dev-b-${day1 + 2000}-202`, ts: String((day1 + 2000) * 1000) });
+  });
+
+  test('write timeouts lower the concurrency and are retried until every row is written, none lost', async () => {
+    // Prepare
+    const { sink, writes } = fakeSink(6);
+    const concurrency = new AdaptiveConcurrency({ min: 1, max: 64, initial: 8 });
+    const limits: number[] = [];
+    concurrency.onChange = (l) => limits.push(l);
+    let overloads = 0;
+    const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency, maxBatchRows: 4, backoff: { baseMs: 1, maxMs: 5 }, onOverload: () => overloads++ });
+
+    // Act
+    await writer.write(events);
+
+    // Assess
+    const ids = writes.flat().filter((s) => s.query.includes('positions_by_device_day')).map((s) => s.params[3]);
+    expect(new Set(ids).size).toBe(48);
+    expect(ids).toHaveLength(48);
+    expect(overloads).toBe(6);
+    expect(Math.min(...limits)).toBeLessThan(8);
+  });
+
+  test('a non-overload failure rejects the write (the consumer retries the chunk uncommitted)', async () => {
+    // Prepare
+    const sink: CqlSink = { execute: async () => Promise.reject(new ResponseError(0x2200, 'Undefined column name')), batch: async () => undefined };
+    const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }) });
+
+    // Act
+    const outcome = writer.write(events);
+
+    // Assess
+    await expect(outcome).rejects.toBeInstanceOf(AggregateError);
+  });
+});
