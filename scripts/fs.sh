@@ -48,7 +48,7 @@ export PATH="$ROOT/node_modules/.bin:$PATH"
 cmd="${1:-}"; shift || true
 case "$cmd" in
   test) exec bash "$ROOT/scripts/test.sh" "$@" ;;
-  bench) exec npx turbo run bench --concurrency=1 "$@" ;;
+  bench) exec bash "$ROOT/scripts/bench.sh" "$@" ;;
   demo) exec node "$ROOT/tools/cli/src/main.ts" demo "$@" ;;
   devstack) exec node "$ROOT/tools/devstack/src/cli.ts" "$@" ;;
   node) exec node "$@" ;;

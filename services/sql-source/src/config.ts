@@ -22,7 +22,7 @@ export const sqlSourceConfigSchema = z.object({
   MAX_ROWS_PER_SEC: env.int(0, { min: 0 }),
   SOURCE_NAME: env.str('assets'),
   OUTPUT_TOPIC: env.str('reference.assets'),
-  CHECKPOINT_TOPIC: env.str('fleetstream.sql-source.checkpoints'),
+  CHECKPOINT_TOPIC: env.str('sql-source.checkpoints'),
   /** Reading the checkpoint topic stops after this long without progress (partitions holding only markers). */
   CHECKPOINT_READ_IDLE_MS: env.int(5_000, { min: 100, max: 600_000 }),
 });

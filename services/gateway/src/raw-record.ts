@@ -1,0 +1,49 @@
+import type { Headers, InboundRecord, OutboundRecord } from '@fleetstream/stream';
+
+/** Header names of telemetry.raw records (parse reads the same names). */
+export const RawHeaders = { protocol: 'protocol', codec: 'codec', receivedAt: 'receivedAt', remote: 'remote' } as const;
+
+export type RawProtocol = 'teltonika-tcp' | 'teltonika-udp' | 'json';
+
+/** What the gateway knows about bytes it received. */
+export interface RawInput {
+  topic: string;
+  key: string;
+  value: Buffer;
+  protocol: RawProtocol;
+  /** Codec id as a decimal string; absent for JSON or when the packet could not be read. */
+  codec?: number;
+  receivedAt: number;
+  remote: string;
+}
+
+function rawHeaders(input: RawInput): Headers {
+  const headers: Headers = {
+    [RawHeaders.protocol]: input.protocol,
+    [RawHeaders.receivedAt]: String(input.receivedAt),
+    [RawHeaders.remote]: input.remote,
+  };
+  if (input.codec !== undefined) headers[RawHeaders.codec] = String(input.codec);
+  return headers;
+}
+
+/** The telemetry.raw record: key = device id, value = the bytes as received, headers as DESIGN.md says. */
+export function toRawRecord(input: RawInput): OutboundRecord {
+  return { topic: input.topic, key: input.key, value: input.value, headers: rawHeaders(input) };
+}
+
+/**
+ * The "record" a DLQ entry needs for bytes that never reached Kafka: the raw topic, partition -1 and
+ * offset -1 (never stored), so `fleetstream dlq replay` can re-send it to the raw topic.
+ */
+export function toSyntheticInbound(input: RawInput): InboundRecord {
+  return {
+    topic: input.topic,
+    partition: -1,
+    offset: '-1',
+    key: Buffer.from(input.key),
+    value: input.value,
+    headers: rawHeaders(input),
+    timestamp: input.receivedAt,
+  };
+}

@@ -1,0 +1,106 @@
+import pino from 'pino';
+import type { OutboundRecord, StreamAdmin, StreamProducer } from '@fleetstream/stream';
+import { RawProducer } from '../src/raw-producer.ts';
+
+/** An in-memory producer whose sends the test completes by hand. */
+function fakeProducer() {
+  const sends: { records: OutboundRecord[]; resolve: () => void; reject: (e: Error) => void }[] = [];
+  const producer = {
+    connect: async () => undefined,
+    disconnect: async () => undefined,
+    send: (records: OutboundRecord[]) => new Promise<void>((resolve, reject) => sends.push({ records, resolve, reject })),
+    transaction: () => Promise.reject(new Error('not used')),
+  } satisfies StreamProducer;
+  return { producer, sends };
+}
+
+const admin = { connect: async () => undefined, disconnect: async () => undefined, listTopics: async () => [] } as unknown as StreamAdmin;
+const record = (key: string): OutboundRecord => ({ topic: 't', key, value: key });
+const tick = () => new Promise((r) => setImmediate(r));
+
+async function started(slowSendMs = 60_000) {
+  const fake = fakeProducer();
+  const raw = new RawProducer({ producer: fake.producer, admin, logger: pino({ level: 'silent' }), lingerMs: 0, maxBatchRecords: 100, slowSendMs, probeIntervalMs: 60_000 });
+  raw.start();
+  while (!raw.healthy()) await tick();
+  return { raw, ...fake };
+}
+
+describe('RawProducer', () => {
+  it('sends what accumulated while a send was in flight as one produce request, and resolves each submit after its own send', async () => {
+    // Prepare
+    const { raw, sends } = await started();
+    const first = raw.submit([record('a')]);
+    await tick();
+
+    // Act: three more arrive while the first send is in flight.
+    const later = [raw.submit([record('b')]), raw.submit([record('c')]), raw.submit([record('d')])];
+    await tick();
+    const sendsWhileInFlight = sends.length;
+    sends[0]!.resolve();
+    await first;
+    await tick();
+
+    // Assess
+    expect(sendsWhileInFlight).toBe(1);
+    expect(sends.map((s) => s.records.map((r) => r.key))).toEqual([['a'], ['b', 'c', 'd']]);
+    sends[1]!.resolve();
+    await Promise.all(later);
+    await raw.stop();
+  });
+
+  it('rejects every submit of a failed send with KAFKA_UNAVAILABLE and is unhealthy until a send succeeds', async () => {
+    // Prepare
+    const { raw, sends } = await started();
+    const failed = raw.submit([record('a')]);
+    await tick();
+
+    // Act
+    sends[0]!.reject(new Error('broker down'));
+    const error = await failed.catch((e: unknown) => e);
+    const afterFailure = raw.healthy();
+    const next = raw.submit([record('b')]);
+    await tick();
+    sends[1]!.resolve();
+    await next;
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    expect(afterFailure).toBe(false);
+    expect(raw.healthy()).toBe(true);
+    await raw.stop();
+  });
+
+  it('is unhealthy while a send is in flight for longer than slowSendMs', async () => {
+    // Prepare
+    const { raw, sends } = await started(20);
+    const pending = raw.submit([record('a')]);
+    await tick();
+
+    // Act
+    await new Promise((r) => setTimeout(r, 40));
+    const whileSlow = raw.healthy();
+    sends[0]!.resolve();
+    await pending;
+
+    // Assess
+    expect(whileSlow).toBe(false);
+    expect(raw.healthy()).toBe(true);
+    await raw.stop();
+  });
+
+  it('refuses submits before Kafka is connected', async () => {
+    // Prepare
+    const fake = fakeProducer();
+    const raw = new RawProducer({ producer: { ...fake.producer, connect: () => new Promise(() => undefined) }, admin, logger: pino({ level: 'silent' }), lingerMs: 0, maxBatchRecords: 100, slowSendMs: 1000, probeIntervalMs: 60_000 });
+    raw.start();
+
+    // Act
+    const error = await raw.submit([record('a')]).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    expect(raw.healthy()).toBe(false);
+    await raw.stop();
+  });
+});

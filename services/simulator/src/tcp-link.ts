@@ -1,0 +1,109 @@
+import { connect, type Socket } from 'node:net';
+import { encodeImeiPacket } from '@fleetstream/telemetry';
+import { SimulatorError } from './errors.ts';
+
+/**
+ * One device's TCP connection to a Teltonika gateway: connect, IMEI login (answer 0x01), then
+ * packets each answered by a 4-byte ack. Reads are "exactly n bytes within a timeout"; a close or
+ * a timeout rejects the read, and the caller reconnects and resends.
+ */
+export class TcpLink {
+  readonly #host: string;
+  readonly #port: number;
+  readonly #imei: string;
+  #socket: Socket | undefined;
+  #buf: Buffer = Buffer.alloc(0);
+  #reader: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  #closedError: Error | undefined;
+
+  constructor(host: string, port: number, imei: string) {
+    this.#host = host;
+    this.#port = port;
+    this.#imei = imei;
+  }
+
+  get connected(): boolean {
+    return this.#socket !== undefined;
+  }
+
+  /** Connects and logs in; LOGIN_REJECTED when the gateway answers 0x00. */
+  async open(timeoutMs: number): Promise<void> {
+    this.close();
+    this.#buf = Buffer.alloc(0);
+    this.#closedError = undefined;
+    const socket = connect({ host: this.#host, port: this.#port });
+    socket.setNoDelay(true);
+    this.#socket = socket;
+    socket.on('data', (chunk: Buffer) => {
+      this.#buf = this.#buf.length === 0 ? chunk : Buffer.concat([this.#buf, chunk]);
+      this.#deliver();
+    });
+    const onGone = (err?: Error) => {
+      this.#closedError = err ?? new SimulatorError('CONNECTION_CLOSED', 'the gateway closed the connection');
+      if (this.#socket === socket) this.#socket = undefined;
+      this.#fail(this.#closedError);
+    };
+    socket.on('error', (err) => onGone(new SimulatorError('CONNECTION_FAILED', err.message, { cause: err })));
+    socket.on('close', () => onGone());
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SimulatorError('ACK_TIMEOUT', 'connect timed out')), timeoutMs);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(new SimulatorError('CONNECTION_FAILED', err.message, { cause: err }));
+      });
+    });
+    socket.write(encodeImeiPacket(this.#imei));
+    const answer = await this.read(1, timeoutMs);
+    if (answer[0] !== 0x01) {
+      this.close();
+      throw new SimulatorError('LOGIN_REJECTED', `the gateway refused IMEI ${this.#imei}`);
+    }
+  }
+
+  /** Writes a packet and waits for its 4-byte ack; resolves the acknowledged record count. */
+  async send(packet: Buffer, timeoutMs: number): Promise<number> {
+    const socket = this.#socket;
+    if (!socket) throw new SimulatorError('CONNECTION_CLOSED', 'not connected');
+    socket.write(packet);
+    const ack = await this.read(4, timeoutMs);
+    return ack.readUInt32BE(0);
+  }
+
+  /** Exactly `n` bytes, or a rejection on close / timeout. */
+  read(n: number, timeoutMs: number): Promise<Buffer> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => this.#fail(new SimulatorError('ACK_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
+      this.#reader = { n, resolve, reject, timer };
+      this.#deliver();
+      if (this.#reader && !this.#socket) this.#fail(this.#closedError ?? new SimulatorError('CONNECTION_CLOSED', 'not connected'));
+    });
+  }
+
+  #deliver(): void {
+    const r = this.#reader;
+    if (!r || this.#buf.length < r.n) return;
+    this.#reader = undefined;
+    clearTimeout(r.timer);
+    const out = this.#buf.subarray(0, r.n);
+    this.#buf = this.#buf.subarray(r.n);
+    r.resolve(out);
+  }
+
+  #fail(err: Error): void {
+    const r = this.#reader;
+    if (!r) return;
+    this.#reader = undefined;
+    clearTimeout(r.timer);
+    r.reject(err);
+  }
+
+  close(): void {
+    const s = this.#socket;
+    this.#socket = undefined;
+    s?.destroy();
+  }
+}
