@@ -1,19 +1,151 @@
-import { up, down } from '@fleetstream/devstack';
-
 /**
- * `fleetstream demo`: the README's first command. Starts the devstack and says where Kafka and
- * Cassandra listen; Ctrl-C stops everything and removes the data folder.
+ * `fleetstream demo [--duration S] [--devices N] [--rate R] [--json FILE]`: the README's first
+ * command. Starts the devstack, applies the topology, seeds a PostgreSQL asset table, starts every
+ * service (sql-source, parse, enrich, store, gateway) and the asset API stub as separate
+ * processes, drives them with the simulator over real TCP, and shows a live view built from the
+ * services' /metrics. Ctrl-C (or the end of --duration) stops everything cleanly.
  */
-export async function runDemo(_args: string[]): Promise<number> {
-  const { state, started } = await up({ detached: false });
-  process.stdout.write(
-    `fleetstream demo\n  Kafka      ${state.kafka.brokers}\n  Cassandra  ${state.cassandra.contactPoints}\nCtrl-C stops.\n`,
-  );
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
-  });
-  if (started) await down();
-  process.stdout.write('demo stopped\n');
-  return 0;
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { down, up } from '@fleetstream/devstack';
+import { Supervisor, type ProcessSpec } from './demo/supervisor.ts';
+import { seedDemoAssets, DEMO_ASSET_TABLE } from './demo/seed-assets.ts';
+import { pipelineView, renderView, scrape, type PipelineView, type Snapshot } from './demo/view.ts';
+
+const repo = new URL('../../../', import.meta.url).pathname;
+const IMEI_BASE = 356_307_040_000_000;
+const ports = { sqlSource: 19471, parse: 19472, enrich: 19473, store: 19474, gateway: 19475, stub: 18090, tcp: 15027, http: 18080 };
+
+export async function runDemo(args: string[]): Promise<number> {
+  let o: { duration?: string; devices?: string; rate?: string; json?: string };
+  try {
+    o = parseArgs({ args, options: { duration: { type: 'string' }, devices: { type: 'string' }, rate: { type: 'string' }, json: { type: 'string' } } }).values;
+  } catch (err) {
+    process.stderr.write(`fleetstream demo: ${(err as Error).message}\nusage: fleetstream demo [--duration S] [--devices N] [--rate R] [--json FILE]\n`);
+    return 2;
+  }
+  const duration = Number(o.duration ?? 0);
+  const devices = Number(o.devices ?? 50);
+  const rate = Number(o.rate ?? 25);
+  if (![duration, devices, rate].every((v) => Number.isFinite(v) && v >= 0)) {
+    process.stderr.write('fleetstream demo: --duration, --devices and --rate take numbers >= 0\n');
+    return 2;
+  }
+  const say = (msg: string) => process.stderr.write(`[demo] ${msg}\n`);
+  let stopping = false;
+  let wake: () => void = () => undefined;
+  const onSignal = () => {
+    stopping = true;
+    wake();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  say('starting the devstack (Kafka + Cassandra)');
+  const { state, started } = await up({ detached: true });
+  say(`Kafka ${state.kafka.brokers}, Cassandra ${state.cassandra.contactPoints}`);
+  const runDir = join(repo, 'runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const supervisor = new Supervisor(runDir);
+  const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const common = { KAFKA_BROKERS: state.kafka.brokers, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
+  let summary: (PipelineView & { seconds: number; simulator?: unknown }) | undefined;
+  let code = 0;
+  try {
+    say('applying the topology (topics + CQL migrations)');
+    const topo = spawnSync(process.execPath, [join(repo, 'tools/cli/bin/fleetstream.js'), 'topology', 'apply'], {
+      env: { ...process.env, ...common, CASSANDRA_CONTACT_POINTS: state.cassandra.contactPoints },
+      encoding: 'utf8',
+    });
+    if (topo.status !== 0) throw new Error(`topology apply failed: ${topo.stderr.trim()}`);
+    const seeded = await seedDemoAssets(pgUrl, { imeiBase: IMEI_BASE, devices });
+    say(`seeded ${seeded} assets into PostgreSQL table ${DEMO_ASSET_TABLE}; logs in ${runDir}`);
+
+    const specs: ProcessSpec[] = [
+      { name: 'asset-api-stub', script: join(repo, 'tools/asset-api-stub/src/index.ts'), env: { PORT: String(ports.stub), LATENCY_MS: '20' }, healthPort: ports.stub, readyPath: '/healthz' },
+      {
+        name: 'sql-source',
+        script: join(repo, 'services/sql-source/src/index.ts'),
+        env: { ...common, HEALTH_PORT: String(ports.sqlSource), SQL_DIALECT: 'postgres', SQL_URL: pgUrl, SQL_TABLE: DEMO_ASSET_TABLE, SQL_MODE: 'xid', SQL_DELETED_COLUMN: 'deleted', SOURCE_NAME: 'demo-assets', SQL_FROM_START: 'true' },
+        healthPort: ports.sqlSource,
+      },
+      { name: 'parse', script: join(repo, 'services/parse/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.parse) }, healthPort: ports.parse },
+      { name: 'enrich', script: join(repo, 'services/enrich/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.enrich), ASSET_API_URL: `http://127.0.0.1:${ports.stub}` }, healthPort: ports.enrich },
+      { name: 'store', script: join(repo, 'services/store/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.store), CASSANDRA_CONTACT_POINTS: state.cassandra.contactPoints }, healthPort: ports.store },
+      {
+        name: 'gateway',
+        script: join(repo, 'services/gateway/src/index.ts'),
+        env: { ...common, HEALTH_PORT: String(ports.gateway), GATEWAY_TCP_PORT: String(ports.tcp), GATEWAY_HTTP_PORT: String(ports.http), GATEWAY_UDP_ENABLED: 'false', GATEWAY_TOKENS: 'demo-token' },
+        healthPort: ports.gateway,
+      },
+    ];
+    for (const spec of specs) {
+      if (stopping) break;
+      const s = supervisor.start(spec);
+      await supervisor.ready(s, 90_000);
+      say(`${spec.name} ready`);
+    }
+    const simFile = join(runDir, 'simulator.json');
+    const sim = supervisor.start({
+      name: 'simulator',
+      script: join(repo, 'services/simulator/src/index.ts'),
+      args: ['--devices', String(devices), '--rate', String(rate), '--duration', String(duration > 0 ? duration : 86_400), '--mode', 'steady', '--tcp', `127.0.0.1:${ports.tcp}`, '--http', `http://127.0.0.1:${ports.http}`, '--token', 'demo-token', '--json', simFile],
+      env: { ...common },
+    });
+    say(`simulator: ${devices} devices, ${rate} packets/s over TCP and HTTP`);
+
+    const metricPorts = { gateway: ports.gateway, parse: ports.parse, enrich: ports.enrich, store: ports.store, 'sql-source': ports.sqlSource };
+    const t0 = Date.now();
+    const history: Snapshot[] = [await scrape(metricPorts)];
+    let view: PipelineView | undefined;
+    const tty = process.stdout.isTTY;
+    let simDone = false;
+    void sim.exited.then(() => (simDone = true));
+    while (!stopping) {
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, 1000);
+      });
+      const cur = await scrape(metricPorts);
+      history.push(cur);
+      if (history.length > 6) history.shift();
+      view = pipelineView(history[0]!, cur);
+      const elapsed = (Date.now() - t0) / 1000;
+      const text = renderView(view, `running ${elapsed.toFixed(0)} s${duration > 0 ? ` of ${duration} s` : ''}; logs in ${runDir}`);
+      if (tty) process.stdout.write(`\x1b[2J\x1b[H${text}\n`);
+      else if (Math.round(elapsed) % 5 === 0) process.stdout.write(`${text}\n\n`);
+      if (duration > 0 && simDone) {
+        // let the pipeline drain what the simulator sent, then stop
+        const lag = view.rows.reduce((a, r) => a + r.lag, 0);
+        if (lag === 0 || elapsed > duration + 60) break;
+      }
+    }
+    const seconds = (Date.now() - t0) / 1000;
+    const final = await scrape(metricPorts);
+    view = pipelineView(history[0]!, final);
+    let simulator: unknown;
+    try {
+      simulator = JSON.parse((await import('node:fs')).readFileSync(simFile, 'utf8'));
+    } catch {
+      simulator = undefined;
+    }
+    summary = { ...view, seconds, simulator };
+    process.stdout.write(`${renderView(view, `stopped after ${seconds.toFixed(0)} s`)}\n`);
+  } catch (err) {
+    say(`failed: ${(err as Error).message}`);
+    code = 1;
+  } finally {
+    say('stopping services');
+    await supervisor.stopAll(15_000);
+    if (started) {
+      say('stopping the devstack');
+      await down();
+    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  if (o.json && summary) writeFileSync(o.json, JSON.stringify(summary, null, 2));
+  say('demo stopped');
+  return code;
 }
