@@ -132,11 +132,27 @@ export function checkTelemetryEvent(value: unknown): FieldError | undefined {
   return problem;
 }
 
-function checkNullableText(obj: Obj, key: string): FieldError | undefined {
+function checkNullableText(obj: Obj, key: string, path: string): FieldError | undefined {
   const v = obj[key];
   return v === null || typeof v === 'string'
     ? undefined
-    : fail(`/${key}`, 'must be a string or null');
+    : fail(`${path}/${key}`, 'must be a string or null');
+}
+
+/** Checks the `asset` of an EnrichedEvent: null, or an object with assetId and the other asset fields. */
+export function checkAssetFields(asset: unknown, path: string): FieldError | undefined {
+  if (asset === null) return undefined;
+  if (!isObject(asset)) return fail(path, 'must be an object or null');
+  if (typeof asset.assetId !== 'string') return fail(`${path}/assetId`, 'must be a string');
+  const problem =
+    checkNullableText(asset, 'customerId', path) ??
+    checkNullableText(asset, 'model', path) ??
+    checkNullableText(asset, 'owner', path);
+  if (problem) return problem;
+  if (!Array.isArray(asset.tags) || !asset.tags.every((t) => typeof t === 'string')) {
+    return fail(`${path}/tags`, 'must be an array of strings');
+  }
+  return undefined;
 }
 
 /** First problem with `value` as an EnrichedEvent v1, or undefined when it is one. */
@@ -144,15 +160,8 @@ export function checkEnrichedEvent(value: unknown): FieldError | undefined {
   const base = checkTelemetryEvent(value);
   if (base) return base;
   const obj = value as Obj;
-  const problem =
-    checkNullableText(obj, 'assetId') ??
-    checkNullableText(obj, 'customerId') ??
-    checkNullableText(obj, 'model') ??
-    checkNullableText(obj, 'owner');
+  const problem = checkAssetFields(obj.asset, '/asset');
   if (problem) return problem;
-  if (!Array.isArray(obj.tags) || !obj.tags.every((t) => typeof t === 'string')) {
-    return fail('/tags', 'must be an array of strings');
-  }
   if (!(ENRICHMENT_STATUSES as readonly unknown[]).includes(obj.enrichment)) {
     return fail('/enrichment', `must be one of ${ENRICHMENT_STATUSES.join(', ')}`);
   }

@@ -74,19 +74,25 @@ export const ENRICHMENT_STATUSES = ['ok', 'partial', 'missing'] as const;
 /** ok: asset found and complete; partial: found with fields missing; missing: no asset for the device. */
 export type EnrichmentStatus = (typeof ENRICHMENT_STATUSES)[number];
 
-/** Asset fields added by enrich; null when unknown. */
+/** The asset enrich found for a device: an asset always has an id; other fields are null when unknown. */
 export interface AssetFields {
-  assetId: string | null;
+  assetId: string;
   customerId: string | null;
   model: string | null;
   owner: string | null;
   tags: string[];
 }
 
-/** A TelemetryEvent plus asset fields and the enrichment status (schema version 1). */
-export interface EnrichedEvent extends TelemetryEvent, AssetFields {
+/**
+ * A TelemetryEvent plus the device's asset (null when no asset is known) and the enrichment status
+ * (schema version 1). Enrich writes `asset: null` with `enrichment: 'missing'`, an asset with
+ * every field known with 'ok', and one with fields missing (or known only from stale data) with
+ * 'partial'.
+ */
+export type EnrichedEvent = TelemetryEvent & {
+  asset: AssetFields | null;
   enrichment: EnrichmentStatus;
-}
+};
 
 /** Largest io id (2 bytes on the wire). */
 export const MAX_IO_ID = 0xffff;
@@ -146,12 +152,17 @@ export const telemetryEventSchema = z.object({
 
 const nullableText = z.string().nullable();
 
-/** EnrichedEvent v1. */
-export const enrichedEventSchema = telemetryEventSchema.extend({
-  assetId: nullableText,
+/** AssetFields (the `asset` of an EnrichedEvent). Unknown extra fields are allowed. */
+export const assetFieldsSchema = z.object({
+  assetId: z.string(),
   customerId: nullableText,
   model: nullableText,
   owner: nullableText,
   tags: z.array(z.string()),
+});
+
+/** EnrichedEvent v1. */
+export const enrichedEventSchema = telemetryEventSchema.extend({
+  asset: assetFieldsSchema.nullable(),
   enrichment: z.enum(ENRICHMENT_STATUSES),
 });

@@ -9,7 +9,7 @@ import {
   enrichedEventSchema,
   telemetryEventSchema,
 } from '../src/index.ts';
-import type { EnrichedEvent, TelemetryEvent } from '../src/index.ts';
+import type { AssetFields, EnrichedEvent, TelemetryEvent } from '../src/index.ts';
 
 const EVENT: TelemetryEvent = {
   schemaVersion: 1,
@@ -31,15 +31,15 @@ const EVENT: TelemetryEvent = {
   ignition: true,
 };
 
-const ENRICHED: EnrichedEvent = {
-  ...EVENT,
+const ASSET: AssetFields = {
   assetId: 'truck-7',
   customerId: null,
   model: 'FMB920',
   owner: null,
   tags: ['north'],
-  enrichment: 'partial',
 };
+
+const ENRICHED: EnrichedEvent = { ...EVENT, asset: ASSET, enrichment: 'partial' };
 
 function decodeError(fn: () => unknown): TelemetryError {
   try {
@@ -58,6 +58,22 @@ describe('encodeEvent / decodeEvent', () => {
 
   it('round-trips an EnrichedEvent', () => {
     expect(decodeEnrichedEvent(encodeEvent(ENRICHED))).toStrictEqual(ENRICHED);
+  });
+
+  it('round-trips an EnrichedEvent whose asset is unknown (asset: null)', () => {
+    // Prepare
+    const missing: EnrichedEvent = { ...EVENT, asset: null, enrichment: 'missing' };
+
+    // Act
+    const decoded = decodeEnrichedEvent(encodeEvent(missing));
+
+    // Assess
+    expect(decoded).toStrictEqual(missing);
+  });
+
+  it('writes the asset nested under "asset", not as top-level fields', () => {
+    const json = JSON.parse(encodeEvent(ENRICHED).toString('utf8')) as Record<string, unknown>;
+    expect([json.asset, json.assetId, json.enrichment]).toEqual([ASSET, undefined, 'partial']);
   });
 
   it('refuses a schema version the consumer does not accept with UNSUPPORTED_SCHEMA_VERSION', () => {
@@ -108,6 +124,33 @@ describe('encodeEvent / decodeEvent', () => {
     );
     expect([err.code, err.details?.path]).toEqual(['SCHEMA_INVALID', '/enrichment']);
   });
+
+  it.each([
+    ['no asset field', { ...ENRICHED, asset: undefined }, '/asset'],
+    [
+      'flat asset fields instead of a nested asset',
+      { ...EVENT, ...ASSET, enrichment: 'ok' },
+      '/asset',
+    ],
+    [
+      'an asset without assetId',
+      { ...ENRICHED, asset: { ...ASSET, assetId: undefined } },
+      '/asset/assetId',
+    ],
+    [
+      'an asset with a numeric owner',
+      { ...ENRICHED, asset: { ...ASSET, owner: 3 } },
+      '/asset/owner',
+    ],
+    [
+      'asset tags that are not strings',
+      { ...ENRICHED, asset: { ...ASSET, tags: [1] } },
+      '/asset/tags',
+    ],
+  ])('refuses an enriched event with %s with SCHEMA_INVALID at %p', (_case, value, path) => {
+    const err = decodeError(() => decodeEnrichedEvent(JSON.stringify(value)));
+    expect([err.code, err.details?.path]).toEqual(['SCHEMA_INVALID', path]);
+  });
 });
 
 describe('the hand-written validators agree with the zod schemas', () => {
@@ -152,14 +195,22 @@ describe('the hand-written validators agree with the zod schemas', () => {
 
   const enrichedVariants: [string, unknown, boolean][] = [
     ['the reference enriched event', ENRICHED, true],
+    ['an unknown asset (null)', { ...ENRICHED, asset: null, enrichment: 'missing' }, true],
     [
-      'missing enrichment with nulls',
-      { ...ENRICHED, assetId: null, model: null, tags: [], enrichment: 'missing' },
+      'an asset with every field known',
+      { ...ENRICHED, asset: { ...ASSET, customerId: 'c', owner: 'o' }, enrichment: 'ok' },
       true,
     ],
-    ['a numeric assetId', { ...ENRICHED, assetId: 7 }, false],
-    ['tags with a number', { ...ENRICHED, tags: ['a', 1] }, false],
-    ['no tags', { ...ENRICHED, tags: undefined }, false],
+    ['an asset with an extra field', { ...ENRICHED, asset: { ...ASSET, site: 'x' } }, true],
+    ['no asset field', { ...ENRICHED, asset: undefined }, false],
+    ['an asset that is an array', { ...ENRICHED, asset: [] }, false],
+    ['flat asset fields', { ...EVENT, ...ASSET, enrichment: 'partial' }, false],
+    ['a null assetId', { ...ENRICHED, asset: { ...ASSET, assetId: null } }, false],
+    ['a numeric assetId', { ...ENRICHED, asset: { ...ASSET, assetId: 7 } }, false],
+    ['a missing customerId', { ...ENRICHED, asset: { ...ASSET, customerId: undefined } }, false],
+    ['tags with a number', { ...ENRICHED, asset: { ...ASSET, tags: ['a', 1] } }, false],
+    ['no tags', { ...ENRICHED, asset: { ...ASSET, tags: undefined } }, false],
+    ['no enrichment', { ...ENRICHED, enrichment: undefined }, false],
     ['an unknown status', { ...ENRICHED, enrichment: 'unknown' }, false],
   ];
 

@@ -59,7 +59,7 @@ export class AssetApiClient {
         throw new EnrichError('ASSET_API_UNREACHABLE', `asset API body failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
       const asset = toAsset(body);
-      if (!asset) throw new EnrichError('ASSET_API_BAD_RESPONSE', 'asset API answered 200 with a body that is not an object');
+      if (!asset) throw new EnrichError('ASSET_API_BAD_RESPONSE', 'asset API answered 200 with a body that is not an asset (an object with assetId)');
       return asset;
     }
     await res.body.dump().catch(() => undefined);

@@ -2,7 +2,8 @@ import { StreamError, type AsyncFailure, type AsyncOperator, type DeadLetter, ty
 import type { AssetCache } from './asset-cache.ts';
 import type { EnrichMetrics } from './enrich-metrics.ts';
 import { EnrichError } from './errors.ts';
-import { decodeParsedEvent, encodeEnrichedEvent, ENRICHED_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, statusOf, type Asset, type EnrichmentStatus, type ParsedEvent } from './event.ts';
+import { ENRICHED_EVENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type EnrichmentStatus, type TelemetryEvent } from '@fleetstream/telemetry';
+import { decodeParsedEvent, encodeEnrichedEvent, statusOf, type Asset } from './event.ts';
 
 /** What a device lookup ends with. */
 export interface Resolution {
@@ -45,7 +46,7 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
   return async (records) => {
     const n = records.length;
     const dead: DeadLetter[] = [];
-    const events = new Array<ParsedEvent | undefined>(n);
+    const events = new Array<TelemetryEvent | undefined>(n);
     const resolved = new Array<Resolution | undefined>(n);
     const misses = new Map<string, number[]>();
     let hits = 0;
@@ -54,7 +55,7 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
     let coalesced = 0;
     for (let i = 0; i < n; i++) {
       const record = records[i] as InboundRecord;
-      let event: ParsedEvent;
+      let event: TelemetryEvent;
       try {
         event = decodeParsedEvent(record.value);
       } catch (error) {
@@ -121,7 +122,7 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
         topic: o.outputTopic,
         key: record.key ?? event.deviceId,
         value: encodeEnrichedEvent(event, res.asset, res.status),
-        headers: { ...record.headers, [SCHEMA_VERSION_HEADER]: String(ENRICHED_SCHEMA_VERSION) },
+        headers: { ...record.headers, [SCHEMA_VERSION_HEADER]: String(ENRICHED_EVENT_SCHEMA_VERSION) },
       });
     }
     metrics.countEvents(count);

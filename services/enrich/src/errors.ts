@@ -7,7 +7,7 @@ export const EnrichErrorCodes = [
   'ASSET_API_STATUS',
   /** The asset API could not be reached or did not answer in time (connect, headers, body). */
   'ASSET_API_UNREACHABLE',
-  /** The asset API answered 200 with a body that is not an asset. */
+  /** The asset API answered 200 with a body that is not an asset (an object with an assetId). */
   'ASSET_API_BAD_RESPONSE',
   /** Enrichment failed for good (after retries, or at the deadline) under ENRICH_FAILURE_POLICY=dlq. */
   'ENRICH_FAILED',

@@ -1,78 +1,76 @@
 import { InvalidRecordError } from '@fleetstream/stream';
+import { decodeEvent, encodeEvent, isTelemetryError, TELEMETRY_EVENT_SCHEMA_VERSION } from '@fleetstream/telemetry';
+import type { AssetFields, EnrichedEvent, EnrichmentStatus, TelemetryEvent } from '@fleetstream/telemetry';
 
 /**
- * The small event codec of enrich. It reads telemetry.parsed events (TelemetryEvent v1, JSON) and
- * writes enriched ones; it checks only what enrich relies on (the version and the device id) and
- * keeps every other field as it came. To be replaced by libs/telemetry's codec.
+ * Enrich's side of the event model of libs/telemetry: it reads telemetry.parsed (TelemetryEvent
+ * v1) with `decodeEvent` and writes telemetry.enriched (EnrichedEvent v1) with `encodeEvent`.
+ * Every DLQ reason of a bad input record is a TelemetryError code (SCHEMA_INVALID,
+ * UNSUPPORTED_SCHEMA_VERSION), the same vocabulary in every service.
  */
 
-/** The asset fields enrich adds. */
-export interface Asset {
-  assetId: string | null;
-  customerId: string | null;
-  model: string | null;
-  owner: string | null;
-  tags: string[];
-}
+/** The asset enrich adds: libs/telemetry's AssetFields. */
+export type Asset = AssetFields;
 
-/** ok: asset found and complete; partial: found with fields missing, or only stale data known; missing: none. */
-export type EnrichmentStatus = 'ok' | 'partial' | 'missing';
+/** Schema versions of telemetry.parsed enrich reads. */
+export const ACCEPTED_PARSED_VERSIONS: readonly number[] = [TELEMETRY_EVENT_SCHEMA_VERSION];
 
-/** A parsed event as enrich sees it: version 1 with a device id; the rest passes through. */
-export interface ParsedEvent {
-  schemaVersion: 1;
-  deviceId: string;
-  [field: string]: unknown;
-}
-
-/** Header of the enriched record. */
-export const SCHEMA_VERSION_HEADER = 'schema-version';
-export const ENRICHED_SCHEMA_VERSION = 1;
-
-/** JSON.parse once; InvalidRecordError (reason empty-value | bad-json | unknown-schema-version | bad-device-id) otherwise. */
-export function decodeParsedEvent(value: Buffer | null): ParsedEvent {
-  if (value === null || value.length === 0) throw new InvalidRecordError('empty-value', 'the record has no value');
-  let obj: unknown;
+/**
+ * Parses (JSON.parse once) and validates a telemetry.parsed value. Throws InvalidRecordError whose
+ * reason is the TelemetryError code: SCHEMA_INVALID (no value, not JSON, not a valid event) or
+ * UNSUPPORTED_SCHEMA_VERSION.
+ */
+export function decodeParsedEvent(value: Buffer | null): TelemetryEvent {
+  if (value === null || value.length === 0) throw new InvalidRecordError('SCHEMA_INVALID', 'the record has no value');
   try {
-    obj = JSON.parse(value.toString('utf8'));
+    return decodeEvent(value, ACCEPTED_PARSED_VERSIONS);
   } catch (err) {
-    throw new InvalidRecordError('bad-json', 'the value is not JSON', { cause: err });
+    if (isTelemetryError(err)) throw new InvalidRecordError(err.code, err.message, { cause: err });
+    throw err;
   }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) throw new InvalidRecordError('bad-json', 'the value is not a JSON object');
-  const e = obj as Record<string, unknown>;
-  if (e.schemaVersion !== 1) throw new InvalidRecordError('unknown-schema-version', `schemaVersion ${JSON.stringify(e.schemaVersion)} is not one enrich knows (1)`);
-  if (typeof e.deviceId !== 'string' || e.deviceId.length === 0) throw new InvalidRecordError('bad-device-id', 'deviceId must be a non-empty string');
-  return e as ParsedEvent;
 }
 
-/** Adds `asset` and `enrichment` to the event (in place: it was parsed for this) and serializes it once. */
-export function encodeEnrichedEvent(event: ParsedEvent, asset: Asset | null, enrichment: EnrichmentStatus): string {
-  event.asset = asset;
-  event.enrichment = enrichment;
-  return JSON.stringify(event);
+/**
+ * The EnrichedEvent of a parsed event: adds `asset` and `enrichment` in place (the event was parsed
+ * for this record only, so no copy) and returns it.
+ */
+export function toEnrichedEvent(event: TelemetryEvent, asset: Asset | null, enrichment: EnrichmentStatus): EnrichedEvent {
+  const enriched = event as TelemetryEvent & Partial<Pick<EnrichedEvent, 'asset' | 'enrichment'>>;
+  enriched.asset = asset;
+  enriched.enrichment = enrichment;
+  return enriched as EnrichedEvent;
+}
+
+/** Adds `asset` and `enrichment` to the event (see {@link toEnrichedEvent}) and serializes it once (UTF-8 JSON). */
+export function encodeEnrichedEvent(event: TelemetryEvent, asset: Asset | null, enrichment: EnrichmentStatus): Buffer {
+  return encodeEvent(toEnrichedEvent(event, asset, enrichment));
 }
 
 /** The status an asset earns: ok when every field is known, partial otherwise; missing for none. */
 export function statusOf(asset: Asset | null): EnrichmentStatus {
   if (asset === null) return 'missing';
-  return asset.assetId !== null && asset.customerId !== null && asset.model !== null && asset.owner !== null ? 'ok' : 'partial';
+  return asset.customerId !== null && asset.model !== null && asset.owner !== null ? 'ok' : 'partial';
 }
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : null);
 
 /**
- * An asset from a JSON object (a reference.assets row or an asset API answer): the five fields,
- * null when absent; tags from an array of strings or a comma-separated string. Undefined when the
- * value is not an object.
+ * An asset from a JSON object (a reference.assets row or an asset API answer): assetId (required:
+ * an asset without an id is not an asset), the other fields null when absent, tags from an array of
+ * strings or a comma-separated string. Undefined when the value is not an object or has no assetId.
  */
 export function toAsset(obj: unknown): Asset | undefined {
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return undefined;
   const o = obj as Record<string, unknown>;
+  // Rows from the SQL source carry the register's column names (asset_id, customer_id); the asset
+  // API answers in camelCase. Both are accepted.
+  const assetId = text(o.assetId ?? o.asset_id);
+  if (assetId === null) return undefined;
   const rawTags = o.tags;
   const tags = Array.isArray(rawTags)
     ? rawTags.filter((t): t is string => typeof t === 'string')
     : typeof rawTags === 'string'
       ? rawTags.split(',').map((t) => t.trim()).filter(Boolean)
       : [];
-  return { assetId: text(o.assetId), customerId: text(o.customerId), model: text(o.model), owner: text(o.owner), tags };
+  return { assetId, customerId: text(o.customerId ?? o.customer_id), model: text(o.model), owner: text(o.owner), tags };
 }

@@ -113,7 +113,7 @@ export class ReferenceTable {
     const deviceId = (obj as { deviceId?: unknown } | null)?.deviceId;
     const device = typeof deviceId === 'string' && deviceId.length > 0 ? deviceId : key;
     if (!asset || device === undefined) {
-      this.#o.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset }, 'reference row has no device id; skipped');
+      this.#o.logger.warn({ topic: record.topic, partition: record.partition, offset: record.offset }, 'reference row is not an asset (no assetId) or has no device id; skipped');
       return;
     }
     const previous = this.#byDevice.get(device);

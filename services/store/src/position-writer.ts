@@ -113,11 +113,13 @@ export class PositionWriter {
   #positionParams(e: StoredEvent, day: string): unknown[] {
     const p = e.position;
     const a = e.asset ?? undefined;
-    // undefined binds as "unset" (no tombstone); the order follows POSITION_COLUMNS.
+    // undefined binds as "unset" (no tombstone), so unknown asset fields (null) become undefined;
+    // the order follows POSITION_COLUMNS.
+    const u = <T>(v: T | null | undefined) => (v === null ? undefined : v);
     return [
       e.deviceId, day, new Date(e.eventTime), e.eventId, new Date(e.receivedAt), e.schemaVersion, p.lat, p.lon, p.altitude, p.heading,
       p.speed, p.satellites, e.priority, e.eventIoId, e.ignition, e.movement, e.externalVoltage, e.batteryVoltage, e.engineHours,
-      e.odometer, e.fuelLevel, ioText(e.io), a?.assetId, a?.customerId, a?.model, a?.owner, a?.tags, e.enrichment,
+      e.odometer, e.fuelLevel, ioText(e.io), a?.assetId, u(a?.customerId), u(a?.model), u(a?.owner), a?.tags, e.enrichment,
     ];
   }
 
@@ -125,7 +127,7 @@ export class PositionWriter {
     const p = e.position;
     const a = e.asset ?? undefined;
     // null (not unset): the row must show the newest event exactly, not a mix with older cells.
-    const n = <T>(v: T | undefined) => (v === undefined ? null : v);
+    const n = <T>(v: T | null | undefined) => (v === undefined ? null : v);
     return [
       e.deviceId, new Date(e.eventTime), e.eventId, new Date(e.receivedAt), p.lat, p.lon, n(p.altitude), n(p.heading), n(p.speed),
       n(p.satellites), n(e.ignition), n(e.movement), n(e.externalVoltage), n(e.batteryVoltage), n(e.fuelLevel), n(e.odometer),

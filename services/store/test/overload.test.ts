@@ -3,7 +3,7 @@ import { AdaptiveConcurrency, StreamError } from '@fleetstream/stream';
 import { isOverloadError, runWithOverloadRetry } from '../src/overload.ts';
 import { PositionWriter, type CqlSink } from '../src/position-writer.ts';
 import { decodeStoredEvent } from '../src/event.ts';
-import { enrichedEvent } from './helpers/cluster.ts';
+import { enrichedEvent, testEventId } from './helpers/cluster.ts';
 
 const { ResponseError, NoHostAvailableError, OperationTimedOutError, ArgumentError } = cassandra.errors;
 const writeTimeout = () => new ResponseError(0x1100, 'Operation timed out - received only 0 responses.');
@@ -140,8 +140,8 @@ describe('PositionWriter (fake sink)', () => {
     const latest = writes.filter((w) => w[0]!.query.includes('asset_latest_state')).map((w) => w[0]!);
     expect(latest.every((s) => s.query.endsWith('USING TIMESTAMP ?'))).toBe(true);
     const byDevice = new Map(latest.map((s) => [s.params[0], { eventId: s.params[2], ts: String(s.params[s.params.length - 1]) }]));
-    expect(byDevice.get('dev-a')).toEqual({ eventId: `dev-a-${day2 + 4000}-104`, ts: String((day2 + 4000) * 1000) });
-    expect(byDevice.get('dev-b')).toEqual({ eventId: `dev-b-${day1 + 2000}-202`, ts: String((day1 + 2000) * 1000) });
+    expect(byDevice.get('dev-a')).toEqual({ eventId: testEventId('dev-a', day2 + 4000, 104), ts: String((day2 + 4000) * 1000) });
+    expect(byDevice.get('dev-b')).toEqual({ eventId: testEventId('dev-b', day1 + 2000, 202), ts: String((day1 + 2000) * 1000) });
   });
 
   test('write timeouts lower the concurrency and are retried until every row is written, none lost', async () => {

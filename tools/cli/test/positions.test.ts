@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AdaptiveConcurrency, createKafkajsClient } from '@fleetstream/stream';
 import { apply, createCassandraClient, decodeStoredEvent, loadTopology, plan, PositionWriter } from '@fleetstream/store/lib';
+import { uuidFromKey } from '@fleetstream/telemetry';
 import type cassandra from 'cassandra-driver';
 
 const BIN = fileURLToPath(new URL('../bin/fleetstream.js', import.meta.url));
@@ -18,12 +19,15 @@ function run(args: string[], env: Record<string, string>): Promise<{ code: numbe
   });
 }
 
+/** A valid (UUID) event id that the assertions can compute again. */
+const testId = (deviceId: string, eventTime: number, n: number) => uuidFromKey(`${deviceId}-${eventTime}`, n);
+
 const event = (deviceId: string, eventTime: number, n: number) =>
   decodeStoredEvent(
     Buffer.from(
       JSON.stringify({
         schemaVersion: 1,
-        eventId: `${deviceId}-${eventTime}-${n}`,
+        eventId: testId(deviceId, eventTime, n),
         deviceId,
         eventTime,
         receivedAt: eventTime + 1000,
@@ -90,10 +94,10 @@ describe('fleetstream positions', () => {
     expect(code).toBe(0);
     const rows = stdout.trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(rows.map((r) => [r.eventTime, r.eventId, r.assetId, r.enrichment])).toEqual([
-      ['2024-07-02T01:00:00.000Z', `dev-1-${day2}-3`, 'truck-7', 'ok'],
-      ['2024-07-01T23:02:00.000Z', `dev-1-${day1 + 120_000}-2`, 'truck-7', 'ok'],
-      ['2024-07-01T23:01:00.000Z', `dev-1-${day1 + 60_000}-1`, 'truck-7', 'ok'],
-      ['2024-07-01T23:00:00.000Z', `dev-1-${day1}-0`, null, 'missing'],
+      ['2024-07-02T01:00:00.000Z', testId('dev-1', day2, 3), 'truck-7', 'ok'],
+      ['2024-07-01T23:02:00.000Z', testId('dev-1', day1 + 120_000, 2), 'truck-7', 'ok'],
+      ['2024-07-01T23:01:00.000Z', testId('dev-1', day1 + 60_000, 1), 'truck-7', 'ok'],
+      ['2024-07-01T23:00:00.000Z', testId('dev-1', day1, 0), null, 'missing'],
     ]);
   });
 

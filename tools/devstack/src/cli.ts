@@ -6,15 +6,29 @@
  *   status  print whether the stack runs and where it listens (exit 1 when down)
  *   env     print `export KAFKA_BROKERS=... CASSANDRA_CONTACT_POINTS=...` for a running stack
  *   run     start in the foreground; Ctrl-C stops it and removes the data folder
+ *   restart kafka|cassandra [--kill] [--down-ms N]   stop one server (kill -9 with --kill) and start it on the same data
  */
 import { DevstackError } from './errors.ts';
 import { dataDir } from './paths.ts';
-import { down, endpointsOf, status, up } from './stack.ts';
+import { down, endpointsOf, restart, status, up } from './stack.ts';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
-async function main(verb: string | undefined): Promise<number> {
+async function main(verb: string | undefined, args: string[]): Promise<number> {
   switch (verb) {
+    case 'restart': {
+      const server = args[0];
+      if (server !== 'kafka' && server !== 'cassandra') {
+        process.stderr.write('usage: devstack restart kafka|cassandra [--kill] [--down-ms N]\n');
+        return 2;
+      }
+      const i = args.indexOf('--down-ms');
+      const downMs = i >= 0 ? Number(args[i + 1]) : 0;
+      const t0 = Date.now();
+      await restart(server, { signal: args.includes('--kill') ? 'SIGKILL' : 'SIGTERM', downMs });
+      say(`${server} restarted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+      return 0;
+    }
     case 'up': {
       const t0 = Date.now();
       const { state, started } = await up({ detached: true });
@@ -55,12 +69,12 @@ async function main(verb: string | undefined): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write('usage: devstack up | down | status | env | run\n');
+      process.stderr.write('usage: devstack up | down | status | env | run | restart kafka|cassandra\n');
       return 2;
   }
 }
 
-main(process.argv[2]).then(
+main(process.argv[2], process.argv.slice(3)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     const msg = err instanceof DevstackError ? `devstack: ${err.message}` : `devstack: ${(err as Error).stack ?? String(err)}`;

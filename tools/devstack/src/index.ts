@@ -1,5 +1,5 @@
-export { up, down, status, endpointsOf } from './stack.ts';
-export type { StackState, Endpoints, StackStatus, UpOptions } from './stack.ts';
+export { up, down, status, endpointsOf, restart } from './stack.ts';
+export type { StackState, Endpoints, StackStatus, UpOptions, RestartOptions } from './stack.ts';
 export { DevstackError, DevstackErrorCodes } from './errors.ts';
 export type { DevstackErrorCode } from './errors.ts';
 export { endpoints, pgUrl } from './endpoints.ts';

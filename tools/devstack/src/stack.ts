@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { dataDir, stateFile } from './paths.ts';
 import { ports, versions } from './versions.ts';
+import { DevstackError } from './errors.ts';
 import { requireCommand, resolveJars } from './maven.ts';
 import { assertPortFree, commandLine, isAlive, stopProcess } from './process.ts';
 import { startKafka, waitKafkaReady, type KafkaPlan } from './kafka.ts';
@@ -14,6 +15,7 @@ export interface StackState {
   dataDir: string;
   startedAt: string;
   owner: number;
+  plans: { kafka: KafkaPlan; cassandra: CassandraPlan };
 }
 
 export interface Endpoints {
@@ -102,6 +104,7 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
     dataDir,
     startedAt: new Date().toISOString(),
     owner: process.pid,
+    plans: { kafka: kafkaPlan, cassandra: cassandraPlan },
   };
   writeFileSync(stateFile, JSON.stringify(state, null, 2));
   try {
@@ -114,4 +117,51 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
     throw err;
   }
   return { state, started: true };
+}
+
+export interface RestartOptions {
+  /** SIGKILL models a crash; SIGTERM a clean stop (default). */
+  signal?: 'SIGTERM' | 'SIGKILL';
+  /** How long the server stays down before it starts again. */
+  downMs?: number;
+  /** Called once the server is down, before the pause (tests assert what happens meanwhile). */
+  whileDown?: () => Promise<void>;
+}
+
+/**
+ * Stops one server of the running stack and starts it again on the same data and ports (a
+ * broker or Cassandra restart for chaos and resilience tests). Resolves when it answers again.
+ */
+export async function restart(server: 'kafka' | 'cassandra', options: RestartOptions = {}): Promise<StackState> {
+  const current = status();
+  if (current.status !== 'up') throw new DevstackError('NOT_READY', `devstack is not up (${current.status}); restart needs a running stack`);
+  const state = current.state;
+  const pid = state[server].pid;
+  if (options.signal === 'SIGKILL') {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+    while (isAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  } else {
+    await stopProcess(pid, 30_000);
+  }
+  const downUntil = Date.now() + (options.downMs ?? 0);
+  await options.whileDown?.();
+  const rest = downUntil - Date.now();
+  if (rest > 0) await new Promise((r) => setTimeout(r, rest));
+  let newPid: number;
+  if (server === 'kafka') {
+    newPid = startKafka(state.plans.kafka, true);
+    state.kafka.pid = newPid;
+    writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    await waitKafkaReady(newPid, state.plans.kafka, 90_000);
+  } else {
+    newPid = startCassandra(state.plans.cassandra, true);
+    state.cassandra.pid = newPid;
+    writeFileSync(stateFile, JSON.stringify(state, null, 2));
+    await waitCassandraReady(newPid, state.plans.cassandra, 180_000);
+  }
+  return state;
 }

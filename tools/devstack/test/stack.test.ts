@@ -76,3 +76,26 @@ describe('the devstack serves real servers', () => {
     expect(rows).toEqual([{ answer: 42 }]);
   });
 });
+
+describe('devstack restart (for resilience and chaos tests)', () => {
+  test('Kafka killed with -9 and restarted keeps its topics and records', async () => {
+    // Prepare
+    const { restart } = await import('../src/index.ts');
+    const kafka = new kafkajs.Kafka({ clientId: 'restart-test', brokers: endpoints().kafkaBrokers, logLevel: kafkajs.logLevel.NOTHING });
+    const topic = `restart-${suffix()}`;
+    const producer = kafka.producer({ idempotent: true });
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: Array.from({ length: 100 }, (_, i) => ({ value: String(i) })) });
+    await producer.disconnect();
+
+    // Act
+    await restart('kafka', { signal: 'SIGKILL', downMs: 1000 });
+
+    // Assess
+    const admin = kafka.admin();
+    await admin.connect();
+    const offsets = await admin.fetchTopicOffsets(topic);
+    await admin.disconnect();
+    expect(offsets.reduce((a, p) => a + Number(p.high), 0)).toBe(100);
+  }, 180_000);
+});

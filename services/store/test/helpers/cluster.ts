@@ -4,6 +4,7 @@ import cassandra from 'cassandra-driver';
 import { createCassandraClient } from '../../src/cassandra-client.ts';
 import { apply, loadTopology, plan, type DesiredTopology } from '../../src/topology/index.ts';
 import { createKafkajsClient } from '@fleetstream/stream';
+import { uuidFromKey } from '@fleetstream/telemetry';
 
 export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 export const contactPoints = () => (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042').split(',');
@@ -46,10 +47,15 @@ export async function dropKeyspace(client: cassandra.Client, keyspace: string): 
 }
 
 /** An enriched event as telemetry.enriched carries it (libs/telemetry's shape, schema version 1). */
+/** The (deterministic, UUID) eventId of {@link enrichedEvent}(deviceId, eventTime, n). */
+export function testEventId(deviceId: string, eventTime: number, n: number): string {
+  return uuidFromKey(`${deviceId}-${eventTime}`, n);
+}
+
 export function enrichedEvent(deviceId: string, eventTime: number, n: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     schemaVersion: 1,
-    eventId: `${deviceId}-${eventTime}-${n}`,
+    eventId: testEventId(deviceId, eventTime, n),
     deviceId,
     eventTime,
     receivedAt: eventTime + 1_500,
