@@ -36,6 +36,11 @@ export interface ConsumerRunnerOptions {
   heartbeatIntervalMs?: number;
   metrics: StreamMetrics;
   logger: Logger;
+  /**
+   * false when the handler commits offsets itself (inside a Kafka transaction): the runner then
+   * only tracks progress. Default true.
+   */
+  commitOffsets?: boolean;
   /** Test hook: called after each commit with what was committed. */
   onCommit?: (offsets: TopicPartitionOffset[]) => void;
 }
@@ -138,6 +143,10 @@ export class ConsumerRunner {
       }
       this.#lastCommitAt = Date.now();
       if (offsets.length === 0) return;
+      if (this.#o.commitOffsets === false) {
+        for (const [tracker, next] of marks) tracker.markCommitted(next);
+        return;
+      }
       try {
         await this.#o.consumer.commit(offsets);
         for (const [tracker, next] of marks) tracker.markCommitted(next);

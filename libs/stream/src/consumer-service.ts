@@ -11,6 +11,8 @@ export interface ConsumerServiceOptions {
   before?: () => Promise<void>;
   after?: () => Promise<void>;
   fromBeginning?: boolean;
+  /** false when the handler commits offsets in a Kafka transaction. */
+  commitOffsets?: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options
     metrics,
     logger,
     commitIntervalMs: config.COMMIT_INTERVAL_MS,
+    commitOffsets: options.commitOffsets,
     throttle: {
       maxRecordsPerBatch: config.MAX_RECORDS_PER_BATCH,
       minFetchIntervalMs: config.MIN_FETCH_INTERVAL_MS,

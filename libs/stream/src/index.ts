@@ -17,7 +17,7 @@ export { ConsumerRunner } from './consumer-runner.ts';
 export type { BatchHandler, HandlerContext, ThrottleOptions, ConsumerRunnerOptions } from './consumer-runner.ts';
 export { createConsumerService } from './consumer-service.ts';
 export type { ConsumerServiceOptions } from './consumer-service.ts';
-export { kafkaStageHandler, createKafkaStageService } from './stage.ts';
+export { kafkaStageHandler, transactionalStageHandler, createKafkaStageService } from './stage.ts';
 export type { Transform, TransformResult } from './stage.ts';
 export { DlqWriter, DLQ_TOPIC, DlqHeaders, toDlqRecord } from './dlq.ts';
 export type { DeadLetter } from './dlq.ts';

@@ -40,19 +40,58 @@ export function kafkaStageHandler(options: { transform: Transform; producer: Str
 
 
 /**
+ * The transactional variant (consume-transform-produce): a chunk's outputs, its dead letters and
+ * the partition's next offset go in one Kafka transaction, so read_committed consumers downstream
+ * see each input's outputs exactly once across crashes. Transactions of one producer run one at a
+ * time, so chunks of all partitions are serialized here (throughput is lower than at-least-once).
+ * kafkajs sends offsets without the consumer group's generation (no KIP-447), so a zombie of an
+ * old generation is fenced only by the transactional id: give each instance a stable one.
+ */
+export function transactionalStageHandler(options: { transform: Transform; producer: StreamProducer; dlq: DlqWriter; metrics: StreamMetrics; groupId: string }): BatchHandler {
+  const { transform, producer, dlq, metrics, groupId } = options;
+  const svc = metrics.service;
+  let chain: Promise<unknown> = Promise.resolve();
+  return (records) => {
+    const run = chain.then(async () => {
+      const { out, dead } = await transform(records);
+      const last = records[records.length - 1]!;
+      const tx = await producer.transaction();
+      try {
+        await tx.send(dead.length > 0 ? out.concat(dlq.records(dead)) : out);
+        await tx.sendOffsets(groupId, [{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+        await tx.commit();
+      } catch (err) {
+        await tx.abort().catch(() => undefined);
+        throw err;
+      }
+      dlq.count(dead);
+      if (out.length > 0) metrics.recordsOut.inc({ service: svc, topic: out[0]!.topic }, out.length);
+    });
+    chain = run.catch(() => undefined);
+    return run;
+  };
+}
+
+/**
  * A whole Kafka -> Kafka service around one transformation: consumer, producer (idempotent,
- * acks=all), DLQ, readiness, drain and commit on stop.
+ * acks=all), DLQ, readiness, drain and commit on stop. `exactlyOnce` switches to Kafka
+ * transactions (see transactionalStageHandler) with the transactional id given.
  */
 export function createKafkaStageService(
   deps: ServiceDeps<ConsumerConfig>,
-  options: { inputTopics: string[]; transform: Transform; groupId?: string },
+  options: { inputTopics: string[]; transform: Transform; groupId?: string; exactlyOnce?: { transactionalId: string } },
 ): Service & { runner: ConsumerRunner } {
-  const producer = deps.kafka.producer();
+  const groupId = options.groupId ?? deps.config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
+  const producer = deps.kafka.producer(options.exactlyOnce ? { transactionalId: options.exactlyOnce.transactionalId } : {});
   const dlq = new DlqWriter(producer, deps.metrics);
+  const handler = options.exactlyOnce
+    ? transactionalStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics, groupId })
+    : kafkaStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics });
   return createConsumerService(deps, {
     topics: options.inputTopics,
-    groupId: options.groupId,
-    handler: kafkaStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics }),
+    groupId,
+    handler,
+    commitOffsets: !options.exactlyOnce,
     before: () => producer.connect(),
     after: () => producer.disconnect(),
   });

@@ -59,6 +59,39 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     expect([...end.values()].reduce((a, b) => a + b, 0n)).toBe(BigInt(total));
   }, 300_000);
 
+  test('in transactional mode a kill -9 mid-stream leaves every input exactly once in the read_committed output', async () => {
+    // Prepare
+    const input = `in-${suffix()}`;
+    const output = `out-${suffix()}`;
+    const group = `stage-${suffix()}`;
+    await createTopic(input, 4);
+    await createTopic(output, 4);
+    const total = 30_000;
+    await produceRange(input, total);
+    const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '2', MAX_RECORDS_PER_BATCH: '500', TRANSACTIONAL_ID: `tx-${suffix()}` };
+
+    // Act: kill -9 once part of the output is committed, restart with the same transactional id
+    const first = startStage(env);
+    await first.healthPort;
+    await readAll(output, (v) => v.length >= 8_000, 120_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    const second = startStage(env);
+    await second.healthPort;
+    for (let sum = 0n; sum < BigInt(total); ) {
+      await new Promise((r) => setTimeout(r, 500));
+      sum = [...(await committed(group, input)).values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+    }
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    const out = await readAll(output, () => false, 8_000);
+
+    // Assess: read_committed sees each input once; the aborted transaction of the killed process is invisible
+    const inputs = out.map((o) => (JSON.parse(o.value) as { v: string }).v);
+    expect(new Set(inputs).size).toBe(total);
+    expect(inputs).toHaveLength(total);
+  }, 300_000);
+
   test('/readyz is 503 before partitions are assigned and 200 after; /metrics counts; SIGTERM under load drains, commits and exits 0', async () => {
     // Prepare: a bad record among good ones, and a slow stage so SIGTERM lands mid-work
     const input = `in-${suffix()}`;

@@ -180,7 +180,9 @@ function kafkajsProducer(kafka: InstanceType<typeof Kafka>, o: ProducerOptions):
       const tx = await producer.transaction();
       return {
         send: async (records) => {
-          if (records.length > 0) await tx.sendBatch({ topicMessages: groupByTopic(records), acks: -1, compression, timeout });
+          for (const slice of slicesByBytes(records, o.maxRequestBytes ?? 512 * 1024)) {
+            await tx.sendBatch({ topicMessages: groupByTopic(slice), acks: -1, compression, timeout });
+          }
         },
         sendOffsets: (groupId, offsets) => {
           const topics = new Map<string, { partition: number; offset: string }[]>();
