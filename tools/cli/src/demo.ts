@@ -5,18 +5,16 @@
  * processes, drives them with the simulator over real TCP, and shows a live view built from the
  * services' /metrics. Ctrl-C (or the end of --duration) stops everything cleanly.
  */
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { down, up } from '@fleetstream/devstack';
-import { Supervisor, type ProcessSpec } from './demo/supervisor.ts';
-import { seedDemoAssets, DEMO_ASSET_TABLE } from './demo/seed-assets.ts';
+import { Supervisor } from './demo/supervisor.ts';
+import { DEMO_ASSET_TABLE } from './demo/seed-assets.ts';
+import { startPipeline, startSimulator } from './demo/pipeline.ts';
 import { pipelineView, renderView, scrape, type PipelineView, type Snapshot } from './demo/view.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
-const IMEI_BASE = 356_307_040_000_000;
-const ports = { sqlSource: 19471, parse: 19472, enrich: 19473, store: 19474, gateway: 19475, stub: 18090, tcp: 15027, http: 18080 };
 
 export async function runDemo(args: string[]): Promise<number> {
   let o: { duration?: string; devices?: string; rate?: string; json?: string };
@@ -49,53 +47,24 @@ export async function runDemo(args: string[]): Promise<number> {
   const runDir = join(repo, 'runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const supervisor = new Supervisor(runDir);
   const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  const common = { KAFKA_BROKERS: state.kafka.brokers, LOG_LEVEL: 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
   let summary: (PipelineView & { seconds: number; simulator?: unknown }) | undefined;
   let code = 0;
   try {
-    say('applying the topology (topics + CQL migrations)');
-    const topo = spawnSync(process.execPath, [join(repo, 'tools/cli/bin/fleetstream.js'), 'topology', 'apply'], {
-      env: { ...process.env, ...common, CASSANDRA_CONTACT_POINTS: state.cassandra.contactPoints },
-      encoding: 'utf8',
+    say('applying the topology, seeding the asset register, starting the services');
+    const pipeline = await startPipeline(supervisor, {
+      kafkaBrokers: state.kafka.brokers,
+      cassandraContactPoints: state.cassandra.contactPoints,
+      pgUrl,
+      devices,
+      onReady: (name) => say(`${name} ready`),
+      stopping: () => stopping,
     });
-    if (topo.status !== 0) throw new Error(`topology apply failed: ${topo.stderr.trim()}`);
-    const seeded = await seedDemoAssets(pgUrl, { imeiBase: IMEI_BASE, devices });
-    say(`seeded ${seeded} assets into PostgreSQL table ${DEMO_ASSET_TABLE}; logs in ${runDir}`);
-
-    const specs: ProcessSpec[] = [
-      { name: 'asset-api-stub', script: join(repo, 'tools/asset-api-stub/src/index.ts'), env: { PORT: String(ports.stub), LATENCY_MS: '20' }, healthPort: ports.stub, readyPath: '/healthz' },
-      {
-        name: 'sql-source',
-        script: join(repo, 'services/sql-source/src/index.ts'),
-        env: { ...common, HEALTH_PORT: String(ports.sqlSource), SQL_DIALECT: 'postgres', SQL_URL: pgUrl, SQL_TABLE: DEMO_ASSET_TABLE, SQL_MODE: 'xid', SQL_DELETED_COLUMN: 'deleted', SOURCE_NAME: 'demo-assets', SQL_FROM_START: 'true' },
-        healthPort: ports.sqlSource,
-      },
-      { name: 'parse', script: join(repo, 'services/parse/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.parse) }, healthPort: ports.parse },
-      { name: 'enrich', script: join(repo, 'services/enrich/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.enrich), ASSET_API_URL: `http://127.0.0.1:${ports.stub}` }, healthPort: ports.enrich },
-      { name: 'store', script: join(repo, 'services/store/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.store), CASSANDRA_CONTACT_POINTS: state.cassandra.contactPoints }, healthPort: ports.store },
-      {
-        name: 'gateway',
-        script: join(repo, 'services/gateway/src/index.ts'),
-        env: { ...common, HEALTH_PORT: String(ports.gateway), GATEWAY_TCP_PORT: String(ports.tcp), GATEWAY_HTTP_PORT: String(ports.http), GATEWAY_UDP_ENABLED: 'false', GATEWAY_TOKENS: 'demo-token' },
-        healthPort: ports.gateway,
-      },
-    ];
-    for (const spec of specs) {
-      if (stopping) break;
-      const s = supervisor.start(spec);
-      await supervisor.ready(s, 90_000);
-      say(`${spec.name} ready`);
-    }
+    say(`asset register: PostgreSQL table ${DEMO_ASSET_TABLE}; logs in ${runDir}`);
     const simFile = join(runDir, 'simulator.json');
-    const sim = supervisor.start({
-      name: 'simulator',
-      script: join(repo, 'services/simulator/src/index.ts'),
-      args: ['--devices', String(devices), '--rate', String(rate), '--duration', String(duration > 0 ? duration : 86_400), '--mode', 'steady', '--tcp', `127.0.0.1:${ports.tcp}`, '--http', `http://127.0.0.1:${ports.http}`, '--token', 'demo-token', '--json', simFile],
-      env: { ...common },
-    });
+    const sim = startSimulator(supervisor, pipeline, { devices, rate, duration: duration > 0 ? duration : 86_400, jsonFile: simFile, kafkaBrokers: state.kafka.brokers });
     say(`simulator: ${devices} devices, ${rate} packets/s over TCP and HTTP`);
 
-    const metricPorts = { gateway: ports.gateway, parse: ports.parse, enrich: ports.enrich, store: ports.store, 'sql-source': ports.sqlSource };
+    const metricPorts = pipeline.metricPorts;
     const t0 = Date.now();
     const history: Snapshot[] = [await scrape(metricPorts)];
     let view: PipelineView | undefined;

@@ -1,0 +1,111 @@
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { Supervisor, type ProcessSpec } from './supervisor.ts';
+import { seedDemoAssets, DEMO_ASSET_TABLE } from './seed-assets.ts';
+
+const repo = new URL('../../../../', import.meta.url).pathname;
+
+/** First IMEI of the simulated fleet (the simulator's default `imeiBase`). */
+export const IMEI_BASE = 356_307_040_000_000;
+
+export interface PipelinePorts {
+  sqlSource: number;
+  parse: number;
+  enrich: number;
+  store: number;
+  gateway: number;
+  stub: number;
+  tcp: number;
+  http: number;
+}
+
+export const DEMO_PORTS: PipelinePorts = { sqlSource: 19471, parse: 19472, enrich: 19473, store: 19474, gateway: 19475, stub: 18090, tcp: 15027, http: 18080 };
+
+export interface PipelineOptions {
+  kafkaBrokers: string;
+  cassandraContactPoints: string;
+  pgUrl: string;
+  /** Devices to seed assets for (80 % in the register, the rest only behind the asset API). */
+  devices: number;
+  ports?: PipelinePorts;
+  logLevel?: string;
+  /** Asset API stub latency. */
+  stubLatencyMs?: number;
+  /** Called after each process became ready. */
+  onReady?: (name: string) => void;
+  /** Checked between starts: stop starting more when true. */
+  stopping?: () => boolean;
+}
+
+export interface Pipeline {
+  ports: PipelinePorts;
+  /** Health ports of the services, by name, in pipeline order (for /metrics scrapes). */
+  metricPorts: Record<string, number>;
+  token: string;
+}
+
+/**
+ * Applies the topology, seeds the asset register and starts the asset API stub, sql-source, parse,
+ * enrich, store and the gateway as separate processes under `supervisor`, each waited for on
+ * /readyz. The demo, the pipeline bench and the soak run stand on this.
+ */
+export async function startPipeline(supervisor: Supervisor, o: PipelineOptions): Promise<Pipeline> {
+  const ports = o.ports ?? DEMO_PORTS;
+  const common = { KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
+  const topo = spawnSync(process.execPath, [join(repo, 'tools/cli/bin/fleetstream.js'), 'topology', 'apply'], {
+    env: { ...process.env, ...common, CASSANDRA_CONTACT_POINTS: o.cassandraContactPoints },
+    encoding: 'utf8',
+  });
+  if (topo.status !== 0) throw new Error(`topology apply failed: ${topo.stderr.trim()}`);
+  await seedDemoAssets(o.pgUrl, { imeiBase: IMEI_BASE, devices: o.devices });
+  const token = 'demo-token';
+  const specs: ProcessSpec[] = [
+    { name: 'asset-api-stub', script: join(repo, 'tools/asset-api-stub/src/index.ts'), env: { PORT: String(ports.stub), LATENCY_MS: String(o.stubLatencyMs ?? 20) }, healthPort: ports.stub, readyPath: '/healthz' },
+    {
+      name: 'sql-source',
+      script: join(repo, 'services/sql-source/src/index.ts'),
+      env: { ...common, HEALTH_PORT: String(ports.sqlSource), SQL_DIALECT: 'postgres', SQL_URL: o.pgUrl, SQL_TABLE: DEMO_ASSET_TABLE, SQL_MODE: 'xid', SQL_DELETED_COLUMN: 'deleted', SOURCE_NAME: 'demo-assets', SQL_FROM_START: 'true' },
+      healthPort: ports.sqlSource,
+    },
+    { name: 'parse', script: join(repo, 'services/parse/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.parse) }, healthPort: ports.parse },
+    { name: 'enrich', script: join(repo, 'services/enrich/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.enrich), ASSET_API_URL: `http://127.0.0.1:${ports.stub}` }, healthPort: ports.enrich },
+    { name: 'store', script: join(repo, 'services/store/src/index.ts'), env: { ...common, HEALTH_PORT: String(ports.store), CASSANDRA_CONTACT_POINTS: o.cassandraContactPoints }, healthPort: ports.store },
+    {
+      name: 'gateway',
+      script: join(repo, 'services/gateway/src/index.ts'),
+      env: { ...common, HEALTH_PORT: String(ports.gateway), GATEWAY_TCP_PORT: String(ports.tcp), GATEWAY_HTTP_PORT: String(ports.http), GATEWAY_UDP_ENABLED: 'false', GATEWAY_TOKENS: token },
+      healthPort: ports.gateway,
+    },
+  ];
+  for (const spec of specs) {
+    if (o.stopping?.()) break;
+    const s = supervisor.start(spec);
+    await supervisor.ready(s, 90_000);
+    o.onReady?.(spec.name);
+  }
+  return {
+    ports,
+    token,
+    metricPorts: { gateway: ports.gateway, parse: ports.parse, enrich: ports.enrich, store: ports.store, 'sql-source': ports.sqlSource },
+  };
+}
+
+/** Starts the simulator as its own process against the pipeline's gateway (TCP and HTTP). */
+export function startSimulator(supervisor: Supervisor, pipeline: Pipeline, o: { devices: number; rate: number; duration: number; jsonFile: string; kafkaBrokers: string; extraArgs?: string[] }) {
+  return supervisor.start({
+    name: 'simulator',
+    script: join(repo, 'services/simulator/src/index.ts'),
+    args: [
+      '--devices', String(o.devices),
+      '--rate', String(o.rate),
+      '--duration', String(o.duration),
+      '--mode', 'steady',
+      '--tcp', `127.0.0.1:${pipeline.ports.tcp}`,
+      '--http', `http://127.0.0.1:${pipeline.ports.http}`,
+      '--token', pipeline.token,
+      '--json', o.jsonFile,
+      ...(o.extraArgs ?? []),
+    ],
+    env: { KAFKA_BROKERS: o.kafkaBrokers },
+  });
+}
