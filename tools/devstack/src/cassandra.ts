@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import cassandra from 'cassandra-driver';
 import { DevstackError } from './errors.ts';
@@ -10,6 +10,45 @@ export interface CassandraPlan {
   port: number;
   storagePort: number;
   jmxPort: number;
+  /** Secure mode: PasswordAuthenticator and TLS on the CQL port (absent: AllowAll, plaintext). */
+  security?: CassandraSecurity;
+}
+
+/** A Cassandra login. */
+export interface CassandraLogin {
+  username: string;
+  password: string;
+}
+
+/**
+ * The secure Cassandra: client TLS with `tls.ts`'s keystore (no client certificates), logins by
+ * password. The built-in superuser `cassandra`/`cassandra` creates `user` (a LOGIN SUPERUSER role,
+ * so it may create keyspaces) once the node answers.
+ */
+export interface CassandraSecurity {
+  keystore: string;
+  storePassword: string;
+  caFile: string;
+  user: CassandraLogin;
+}
+
+/** The default superuser Cassandra creates on a fresh PasswordAuthenticator cluster. */
+const defaultSuperuser: CassandraLogin = { username: 'cassandra', password: 'cassandra' };
+
+function securityYaml(security: CassandraSecurity | undefined): string[] {
+  if (!security) return ['authenticator: AllowAllAuthenticator', 'authorizer: AllowAllAuthorizer'];
+  return [
+    'authenticator: PasswordAuthenticator',
+    'authorizer: AllowAllAuthorizer',
+    'role_manager: CassandraRoleManager',
+    'client_encryption_options:',
+    '  enabled: true',
+    '  optional: false',
+    `  keystore: ${JSON.stringify(security.keystore)}`,
+    `  keystore_password: ${JSON.stringify(security.storePassword)}`,
+    '  store_type: PKCS12',
+    '  require_client_auth: false',
+  ];
 }
 
 export const cassandraLog = (dir: string) => join(dir, 'system.log');
@@ -51,8 +90,7 @@ export function prepareCassandra(plan: CassandraPlan): string[] {
       'auto_snapshot: false',
       'hinted_handoff_enabled: false',
       'auto_bootstrap: false',
-      'authenticator: AllowAllAuthenticator',
-      'authorizer: AllowAllAuthorizer',
+      ...securityYaml(plan.security),
       `data_file_directories: [${JSON.stringify(join(dir, 'data'))}]`,
       `commitlog_directory: ${JSON.stringify(join(dir, 'commitlog'))}`,
       `saved_caches_directory: ${JSON.stringify(join(dir, 'saved_caches'))}`,
@@ -67,6 +105,7 @@ export function prepareCassandra(plan: CassandraPlan): string[] {
       'request_timeout: 10000ms',
       '',
     ].join('\n'),
+    { mode: 0o600 }, // secure mode writes the keystore password here: only the owner reads it
   );
   const logback = join(dir, 'logback.xml');
   writeFileSync(
@@ -118,14 +157,20 @@ export async function waitCassandraReady(pid: number, plan: CassandraPlan, timeo
     if (!isAlive(pid)) {
       throw new DevstackError('EXITED', `Cassandra exited during start; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}\n${tail(join(plan.dir, 'stdout.log'), 10)}`);
     }
+    const security = plan.security;
     const client = new cassandra.Client({
       contactPoints: [`127.0.0.1:${plan.port}`],
       localDataCenter: 'datacenter1',
       socketOptions: { connectTimeout: 2000, readTimeout: 5000 },
+      ...(security ? { credentials: defaultSuperuser, sslOptions: { ca: [readFileSync(security.caFile, 'utf8')] } } : {}),
     });
     try {
       await client.connect();
       const rs = await client.execute('SELECT release_version FROM system.local');
+      if (security) {
+        // Parameters are not allowed in role statements; the password is hex (nothing to escape).
+        await client.execute(`CREATE ROLE IF NOT EXISTS ${security.user.username} WITH PASSWORD = '${security.user.password}' AND LOGIN = true AND SUPERUSER = true`);
+      }
       await client.shutdown();
       return String(rs.first()?.get('release_version'));
     } catch {

@@ -31,6 +31,10 @@ async function main(verb: string | undefined, args: string[]): Promise<number> {
     }
     case 'up': {
       const t0 = Date.now();
+      // Ctrl-C while starting: stop what was started instead of leaving it behind.
+      const interrupted = () => void down().finally(() => process.exit(130));
+      process.once('SIGINT', interrupted);
+      process.once('SIGTERM', interrupted);
       const { state, started } = await up({ detached: true });
       say(started ? `devstack up in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'devstack is already up; nothing started');
       say(`  Kafka ${state.kafka.version}      ${state.kafka.brokers}  (pid ${state.kafka.pid})`);

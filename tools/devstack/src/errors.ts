@@ -6,6 +6,7 @@ export const DevstackErrorCodes = [
   'PORT_TAKEN',
   'NOT_READY',
   'EXITED',
+  'INVALID_OPTION',
 ] as const;
 
 export type DevstackErrorCode = (typeof DevstackErrorCodes)[number];

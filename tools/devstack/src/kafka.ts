@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
@@ -11,13 +11,79 @@ export interface KafkaPlan {
   dir: string;
   port: number;
   controllerPort: number;
+  /** Secure mode: SASL_SSL with SCRAM-SHA-512 on the client port (absent: PLAINTEXT, the default stack). */
+  security?: KafkaSecurity;
+}
+
+/** A SCRAM user of the secure broker. */
+export interface ScramUser {
+  username: string;
+  password: string;
+}
+
+/**
+ * How the secure broker is set up: TLS from `tls.ts`, an inter-broker user and the client users,
+ * all created as SCRAM-SHA-512 credentials when the storage is formatted (KRaft, Kafka >= 3.5).
+ */
+export interface KafkaSecurity {
+  keystore: string;
+  truststore: string;
+  storePassword: string;
+  caFile: string;
+  /** The broker's own user (inter-broker listener) and the one the readiness probe uses. */
+  admin: ScramUser;
+  users: ScramUser[];
+}
+
+/** The listener lines: PLAINTEXT by default; SASL_SSL on the client port in secure mode (the controller stays PLAINTEXT on loopback). */
+function listenerProps(plan: KafkaPlan): string[] {
+  const { port, controllerPort, security } = plan;
+  if (!security) {
+    return [
+      ...listenerProps(plan),
+    ];
+  }
+  const { admin } = security;
+  return [
+    `listeners=SASL_SSL://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+    `advertised.listeners=SASL_SSL://127.0.0.1:${port}`,
+    'controller.listener.names=CONTROLLER',
+    'inter.broker.listener.name=SASL_SSL',
+    'listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT',
+    'sasl.enabled.mechanisms=SCRAM-SHA-512',
+    'sasl.mechanism.inter.broker.protocol=SCRAM-SHA-512',
+    // A PASSWORD-type config: Kafka logs it as [hidden].
+    `listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${admin.username}" password="${admin.password}";`,
+    'ssl.keystore.type=PKCS12',
+    `ssl.keystore.location=${security.keystore}`,
+    `ssl.keystore.password=${security.storePassword}`,
+    `ssl.key.password=${security.storePassword}`,
+    'ssl.truststore.type=PKCS12',
+    `ssl.truststore.location=${security.truststore}`,
+    `ssl.truststore.password=${security.storePassword}`,
+    'ssl.client.auth=none',
+  ];
+}
+
+/** Blanks the secure stack's passwords out of a text (a tool's output quoted in an error). */
+function redact(text: string, security: KafkaSecurity | undefined): string {
+  if (!security) return text;
+  let out = text;
+  for (const secret of [security.storePassword, security.admin.password, ...security.users.map((u) => u.password)]) out = out.replaceAll(secret, '***');
+  return out;
+}
+
+/** The `--add-scram` arguments of `StorageTool format` (passwords are hex: nothing to escape). */
+function scramArgs(security: KafkaSecurity | undefined): string[] {
+  if (!security) return [];
+  return [security.admin, ...security.users].flatMap((u) => ['--add-scram', `SCRAM-SHA-512=[name=${u.username},password=${u.password}]`]);
 }
 
 export const kafkaLog = (dir: string) => join(dir, 'server.log');
 
 /** Writes server.properties and formats the KRaft storage; returns the JVM arguments. */
 export function prepareKafka(plan: KafkaPlan): string[] {
-  const { dir, port, controllerPort, lib } = plan;
+  const { dir, controllerPort, lib } = plan;
   mkdirSync(join(dir, 'data'), { recursive: true });
   const props = join(dir, 'server.properties');
   writeFileSync(
@@ -26,11 +92,7 @@ export function prepareKafka(plan: KafkaPlan): string[] {
       'process.roles=broker,controller',
       'node.id=1',
       `controller.quorum.voters=1@127.0.0.1:${controllerPort}`,
-      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
-      'controller.listener.names=CONTROLLER',
-      'inter.broker.listener.name=PLAINTEXT',
-      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+      ...listenerProps(plan),
       `log.dirs=${join(dir, 'data')}`,
       'num.partitions=4',
       'offsets.topic.replication.factor=1',
@@ -47,6 +109,7 @@ export function prepareKafka(plan: KafkaPlan): string[] {
       'log.segment.bytes=268435456',
       '',
     ].join('\n'),
+    { mode: 0o600 }, // secure mode writes passwords here: only the owner reads it
   );
   const log4j = join(dir, 'log4j.properties');
   writeFileSync(
@@ -67,9 +130,10 @@ export function prepareKafka(plan: KafkaPlan): string[] {
   const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', `${lib}/*`];
   if (existsSync(join(dir, 'data', 'meta.properties'))) return [...jvm, 'kafka.Kafka', props]; // a restart keeps its data
   const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { encoding: 'utf8' });
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, ...scramArgs(plan.security)], { encoding: 'utf8' });
   if (format.status !== 0) {
-    throw new DevstackError('EXITED', `Kafka storage format failed: ${(format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | ')}`);
+    const detail = redact((format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | '), plan.security);
+    throw new DevstackError('EXITED', `Kafka storage format failed: ${detail}`);
   }
   return [...jvm, 'kafka.Kafka', props];
 }
@@ -80,9 +144,13 @@ export function startKafka(plan: KafkaPlan, detached: boolean): number {
 
 /** Ready when an admin client lists topics (a real request), within `timeoutMs`. */
 export async function waitKafkaReady(pid: number, plan: KafkaPlan, timeoutMs: number): Promise<void> {
+  const security = plan.security;
   const kafka = new kafkajs.Kafka({
     clientId: 'devstack',
     brokers: [`127.0.0.1:${plan.port}`],
+    ...(security
+      ? { ssl: { ca: [readFileSync(security.caFile, 'utf8')] }, sasl: { mechanism: 'scram-sha-512' as const, username: security.admin.username, password: security.admin.password } }
+      : {}),
     logLevel: kafkajs.logLevel.NOTHING,
     retry: { retries: 0 },
     connectionTimeout: 1000,

@@ -40,13 +40,13 @@ function readState(): StackState | undefined {
 }
 
 /** A pid is ours only when it is alive and its command line points into our data folder. */
-const ours = (pid: number) => isAlive(pid) && commandLine(pid).includes(dataDir);
+const ours = (pid: number | undefined) => typeof pid === 'number' && pid > 0 && isAlive(pid) && commandLine(pid).includes(dataDir);
 
 export function status(): StackStatus {
   const state = readState();
   if (!state) return existsSync(dataDir) ? { status: 'stale', state, reason: 'data folder without state' } : { status: 'down' };
-  const k = ours(state.kafka.pid);
-  const c = ours(state.cassandra.pid);
+  const k = ours(state.kafka?.pid);
+  const c = ours(state.cassandra?.pid);
   if (k && c) return { status: 'up', state };
   return { status: 'stale', state, reason: `${k ? '' : 'kafka '}${c ? '' : 'cassandra '}not running`.trim() };
 }
@@ -61,7 +61,7 @@ export async function down(): Promise<void> {
   const state = readState();
   if (state) {
     await Promise.all(
-      [state.kafka.pid, state.cassandra.pid].filter((pid) => ours(pid)).map((pid) => stopProcess(pid, 20_000)),
+      [state.kafka?.pid, state.cassandra?.pid].filter((pid): pid is number => typeof pid === 'number' && pid > 0 && ours(pid)).map((pid) => stopProcess(pid, 20_000)),
     );
   }
   rmSync(dataDir, { recursive: true, force: true });
@@ -97,6 +97,9 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
   mkdirSync(dataDir, { recursive: true });
 
   const cassandraPid = startCassandra(cassandraPlan, options.detached);
+  // Record the first server at once: an interrupt while Kafka's storage is formatted (a blocking
+  // call) must still find it for `down`.
+  writeFileSync(stateFile, JSON.stringify({ kafka: { pid: -1 }, cassandra: { pid: cassandraPid }, dataDir }));
   const kafkaPid = startKafka(kafkaPlan, options.detached);
   const state: StackState = {
     kafka: { pid: kafkaPid, brokers: `127.0.0.1:${ports.kafka}`, version: versions.kafka },
