@@ -76,6 +76,7 @@ export const consumerConfigShape = {
   MAX_IN_FLIGHT: env.int(5_000, { min: 1 }),
   COMMIT_INTERVAL_MS: env.int(1_000, { min: 10, max: 60_000 }),
   PARTITIONS_CONCURRENCY: env.int(4, { min: 1, max: 256 }),
+  DLQ_TOPIC: env.str('telemetry.dlq'),
 };
 
 export const baseConfigSchema = z.object(baseConfigShape);

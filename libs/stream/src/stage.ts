@@ -83,7 +83,7 @@ export function createKafkaStageService(
 ): Service & { runner: ConsumerRunner } {
   const groupId = options.groupId ?? deps.config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
   const producer = deps.kafka.producer(options.exactlyOnce ? { transactionalId: options.exactlyOnce.transactionalId } : {});
-  const dlq = new DlqWriter(producer, deps.metrics);
+  const dlq = new DlqWriter(producer, deps.metrics, { topic: deps.config.DLQ_TOPIC });
   const handler = options.exactlyOnce
     ? transactionalStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics, groupId })
     : kafkaStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics });
