@@ -58,6 +58,8 @@ export const baseConfigShape = {
   KAFKA_CLIENT_ID: env.optionalStr(),
   KAFKA_SSL: env.bool(false),
   KAFKA_SSL_CA_FILE: env.optionalStr(),
+  /** false accepts any broker certificate: for a test broker only, never in production. */
+  KAFKA_SSL_REJECT_UNAUTHORIZED: env.bool(true),
   KAFKA_SASL_MECHANISM: z.enum(['scram-sha-256', 'scram-sha-512', 'plain'], { message: 'must be scram-sha-256, scram-sha-512 or plain' }).optional(),
   KAFKA_SASL_USERNAME: env.optionalStr(),
   KAFKA_SASL_PASSWORD: env.optionalStr(),

@@ -35,13 +35,39 @@ export interface ServiceDefinition<S extends z.ZodObject> {
   create: (deps: ServiceDeps<z.infer<S> & BaseConfig>) => Service | Promise<Service>;
 }
 
-/** The Kafka connection described by the base config (TLS, SASL). */
+/**
+ * The Kafka connection described by the base config: TLS (KAFKA_SSL, with the CA of
+ * KAFKA_SSL_CA_FILE when set) and SASL (KAFKA_SASL_*). Rules zod cannot see field by field are
+ * checked here, as ConfigErrors naming the variable: SASL needs a username and a password, a CA
+ * file must be readable and needs KAFKA_SSL=true. The password is never part of a message.
+ */
 export function kafkaConnection(config: BaseConfig, clientId: string): KafkaConnection {
-  const sasl = config.KAFKA_SASL_MECHANISM
-    ? { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME ?? '', password: config.KAFKA_SASL_PASSWORD ?? '' }
-    : undefined;
-  const ssl = config.KAFKA_SSL ? (config.KAFKA_SSL_CA_FILE ? { ca: [readFileSync(config.KAFKA_SSL_CA_FILE, 'utf8')] } : true) : false;
+  let sasl: KafkaConnection['sasl'];
+  if (config.KAFKA_SASL_MECHANISM) {
+    if (!config.KAFKA_SASL_USERNAME) throw new ConfigError('KAFKA_SASL_USERNAME', `is required when KAFKA_SASL_MECHANISM is set`);
+    if (!config.KAFKA_SASL_PASSWORD) throw new ConfigError('KAFKA_SASL_PASSWORD', `is required when KAFKA_SASL_MECHANISM is set`);
+    sasl = { mechanism: config.KAFKA_SASL_MECHANISM, username: config.KAFKA_SASL_USERNAME, password: config.KAFKA_SASL_PASSWORD };
+  } else if (config.KAFKA_SASL_USERNAME || config.KAFKA_SASL_PASSWORD) {
+    throw new ConfigError('KAFKA_SASL_MECHANISM', 'is required when KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD is set (scram-sha-256, scram-sha-512 or plain)');
+  }
+  let ssl: KafkaConnection['ssl'] = false;
+  if (config.KAFKA_SSL_CA_FILE && !config.KAFKA_SSL) throw new ConfigError('KAFKA_SSL_CA_FILE', 'is set but KAFKA_SSL is false (set KAFKA_SSL=true)');
+  if (config.KAFKA_SSL) {
+    const rejectUnauthorized = config.KAFKA_SSL_REJECT_UNAUTHORIZED;
+    ssl = config.KAFKA_SSL_CA_FILE ? { rejectUnauthorized, ca: [readCaFile(config.KAFKA_SSL_CA_FILE)] } : rejectUnauthorized ? true : { rejectUnauthorized };
+  }
   return { brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? clientId, ssl, sasl };
+}
+
+function readCaFile(file: string): string {
+  let pem: string;
+  try {
+    pem = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError('KAFKA_SSL_CA_FILE', `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}: ${file})`);
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError('KAFKA_SSL_CA_FILE', `must be a PEM certificate file (${file})`);
+  return pem;
 }
 
 /**

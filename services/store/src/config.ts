@@ -12,6 +12,9 @@ export const storeConfigSchema = z.object({
   CASSANDRA_KEYSPACE: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,47}$/, { message: 'must be a Cassandra identifier (letter, then letters, digits, _)' }).default('fleetstream'),
   CASSANDRA_USERNAME: env.optionalStr(),
   CASSANDRA_PASSWORD: env.optionalStr(),
+  /** TLS to Cassandra's native port; CASSANDRA_SSL_CA_FILE (PEM) trusts a private CA. */
+  CASSANDRA_SSL: env.bool(false),
+  CASSANDRA_SSL_CA_FILE: env.optionalStr(),
   STORE_MAX_CONCURRENCY: env.int(64, { min: 1, max: 4096 }),
   STORE_BATCH_MAX_ROWS: env.int(16, { min: 1, max: 500 }),
   /** Used by the topology's migrations (default_time_to_live); read here so one env describes both. */

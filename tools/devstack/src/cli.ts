@@ -7,14 +7,54 @@
  *   env     print `export KAFKA_BROKERS=... CASSANDRA_CONTACT_POINTS=...` for a running stack
  *   run     start in the foreground; Ctrl-C stops it and removes the data folder
  *   restart kafka|cassandra [--kill] [--down-ms N]   stop one server (kill -9 with --kill) and start it on the same data
+ *   up|down|status|env --secure   the same for the secure stack (Kafka SASL_SSL + SCRAM-SHA-512, Cassandra
+ *                                 PasswordAuthenticator + TLS) on ports 29092/29042 in .cache/devstack-secure,
+ *                                 beside the default one; `env --secure` reads the password from a file, never prints it
  */
 import { DevstackError } from './errors.ts';
 import { dataDir } from './paths.ts';
 import { down, endpointsOf, restart, status, up } from './stack.ts';
+import { defaultSecureDataDir, downSecure, passwordFileOf, secureEnv, secureStatus, upSecure } from './secure.ts';
 
 const say = (msg: string) => process.stdout.write(`${msg}\n`);
 
+async function secureMain(verb: string | undefined): Promise<number> {
+  const dir = defaultSecureDataDir;
+  switch (verb) {
+    case 'up': {
+      const t0 = Date.now();
+      const { state, started } = await upSecure({ dataDir: dir, detached: true });
+      say(started ? `secure devstack up in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'secure devstack is already up; nothing started');
+      say(`  Kafka ${state.kafka!.version}      ${state.kafka!.brokers}  SASL_SSL, SCRAM-SHA-512, user ${state.credentials.username}`);
+      say(`  Cassandra ${state.cassandra!.version}  ${state.cassandra!.contactPoints}  TLS, PasswordAuthenticator, user ${state.credentials.username}`);
+      say(`  CA ${state.caFile}; password in ${passwordFileOf(dir)}; \`devstack env --secure\` prints the exports`);
+      return 0;
+    }
+    case 'down':
+      await downSecure(dir);
+      say('secure devstack down');
+      return 0;
+    case 'status': {
+      const s = secureStatus(dir);
+      say(s.status === 'up' ? `up since ${s.state.startedAt} (${dir})` : s.status === 'stale' ? `stale (${s.reason})` : 'down');
+      return s.status === 'up' ? 0 : 1;
+    }
+    case 'env': {
+      const s = secureStatus(dir);
+      if (s.status !== 'up') throw new DevstackError('NOT_READY', 'the secure devstack is not up: run `devstack up --secure` first');
+      for (const [k, v] of Object.entries(secureEnv(s.state))) {
+        say(k.endsWith('_PASSWORD') ? `export ${k}="$(cat ${passwordFileOf(dir)})"` : `export ${k}=${v}`);
+      }
+      return 0;
+    }
+    default:
+      process.stderr.write('usage: devstack up | down | status | env --secure\n');
+      return 2;
+  }
+}
+
 async function main(verb: string | undefined, args: string[]): Promise<number> {
+  if (args.includes('--secure')) return secureMain(verb);
   switch (verb) {
     case 'restart': {
       const server = args[0];

@@ -40,7 +40,11 @@ function listenerProps(plan: KafkaPlan): string[] {
   const { port, controllerPort, security } = plan;
   if (!security) {
     return [
-      ...listenerProps(plan),
+      `listeners=PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
+      `advertised.listeners=PLAINTEXT://127.0.0.1:${port}`,
+      'controller.listener.names=CONTROLLER',
+      'inter.broker.listener.name=PLAINTEXT',
+      'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
     ];
   }
   const { admin } = security;

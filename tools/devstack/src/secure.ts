@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { dataDir as defaultDataDir, repoRoot } from './paths.ts';
 import { versions } from './versions.ts';
@@ -69,6 +69,9 @@ export interface SecureStackState {
 export type SecureStackStatus = { status: 'up'; state: SecureStackState } | { status: 'down' } | { status: 'stale'; reason: string };
 
 const stateFileOf = (dir: string) => join(dir, 'state.json');
+
+/** The client login's password alone (mode 0600), for shells: `export X="$(cat <file>)"`. */
+export const passwordFileOf = (dir: string) => join(resolve(dir), 'password');
 const log = (msg: string) => process.stderr.write(`[devstack] ${msg}\n`);
 
 function readState(dir: string): SecureStackState | undefined {
@@ -92,7 +95,7 @@ function checkedDir(dir: string): string {
 export function secureStatus(dataDir: string): SecureStackStatus {
   const dir = checkedDir(dataDir);
   const state = readState(dir);
-  if (!state) return existsSync(dir) ? { status: 'stale', reason: 'data folder without state' } : { status: 'down' };
+  if (!state) return existsSync(dir) && readdirSync(dir).length > 0 ? { status: 'stale', reason: 'data folder without state' } : { status: 'down' };
   const dead = (['kafka', 'cassandra'] as const).filter((s) => state[s] && !ours(state[s].pid, dir));
   return dead.length === 0 ? { status: 'up', state } : { status: 'stale', reason: `${dead.join(' ')} not running` };
 }
@@ -175,6 +178,7 @@ export async function upSecure(options: SecureUpOptions): Promise<{ state: Secur
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tls = generateTls(join(dir, 'tls'), secret());
   const credentials = { username, password: secret() };
+  writeFileSync(passwordFileOf(dir), credentials.password, { mode: 0o600 });
   const state: SecureStackState = { dataDir: dir, startedAt: new Date().toISOString(), caFile: tls.caFile, credentials, plans: {} };
   const waits: Promise<unknown>[] = [];
   const save = () => writeFileSync(stateFileOf(dir), JSON.stringify(state, null, 2), { mode: 0o600 });
