@@ -3,7 +3,7 @@
  * starting it: the writer, the read path, the Cassandra client and the topology tool.
  */
 export * from './errors.ts';
-export { createCassandraClient } from './cassandra-client.ts';
+export { cassandraConnection, createCassandraClient } from './cassandra-client.ts';
 export type { CassandraConnection } from './cassandra-client.ts';
 export { decodeStoredEvent, dayOf, KNOWN_SCHEMA_VERSIONS } from './event.ts';
 export type { StoredEvent } from './event.ts';
@@ -18,3 +18,5 @@ export type { StoreConfig } from './config.ts';
 export { createStoreService } from './service.ts';
 export { storeDefinition } from './definition.ts';
 export * from './topology/index.ts';
+export { lineChartSvg } from './chart-svg.ts';
+export type { ChartSeries, LineChartOptions } from './chart-svg.ts';

@@ -1,7 +1,8 @@
 import type cassandra from 'cassandra-driver';
-import { AdaptiveConcurrency, createConsumerService, DlqWriter, type DeadLetter, type Service, type ServiceDeps, type ConsumerRunner } from '@fleetstream/stream';
+import { AdaptiveConcurrency, createConsumerService, DlqWriter, InvalidRecordError, type DeadLetter, type InboundRecord, type Service, type ServiceDeps, type ConsumerRunner } from '@fleetstream/stream';
 import type { StoreConfig } from './config.ts';
-import { createCassandraClient } from './cassandra-client.ts';
+import { cassandraConnection, createCassandraClient } from './cassandra-client.ts';
+import { isOverloadError } from './overload.ts';
 import { decodeStoredEvent, type StoredEvent } from './event.ts';
 import { PositionWriter } from './position-writer.ts';
 import { createStoreMetrics } from './store-metrics.ts';
@@ -21,12 +22,7 @@ export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { cl
   const store = createStoreMetrics(registry);
   const client =
     options.client ??
-    createCassandraClient({
-      contactPoints: config.CASSANDRA_CONTACT_POINTS,
-      localDataCenter: config.CASSANDRA_LOCAL_DC,
-      username: config.CASSANDRA_USERNAME,
-      password: config.CASSANDRA_PASSWORD,
-    });
+    createCassandraClient(cassandraConnection(config));
   const concurrency = new AdaptiveConcurrency({ min: 1, max: config.STORE_MAX_CONCURRENCY });
   concurrency.onChange = (limit) => metrics.sinkConcurrency.set({ service: svc }, limit);
   metrics.sinkConcurrency.set({ service: svc }, concurrency.limit);
@@ -66,19 +62,47 @@ export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { cl
   };
   deps.health.setReadiness('cassandra', () => cassandraReady);
 
+  /**
+   * Writes the chunk. Overloads are retried inside the writer; any other failure is looked at
+   * event by event: an event Cassandra refuses for good (an invalid request, a value the driver
+   * cannot encode) goes to the DLQ with its reason instead of holding the partition forever;
+   * anything else (a transient error) fails the chunk, which the runtime retries.
+   */
+  async function writeOrRefuse(events: StoredEvent[], sources: InboundRecord[], signal: AbortSignal): Promise<void> {
+    try {
+      await writer.write(events, signal);
+      return;
+    } catch (err) {
+      if (signal.aborted || events.length === 0) throw err;
+      log.warn({ err, events: events.length }, 'chunk write failed; writing its events one by one');
+    }
+    const refused: DeadLetter[] = [];
+    for (let i = 0; i < events.length; i += 1) {
+      try {
+        await writer.write([events[i]!], signal);
+      } catch (err) {
+        if (signal.aborted || !isRefusedForGood(err)) throw err;
+        refused.push({ record: sources[i]!, error: new InvalidRecordError('CASSANDRA_REFUSED', `Cassandra refused the row: ${(err as Error).message}`, { cause: err }) });
+      }
+    }
+    await dlq.send(refused);
+  }
+
   return createConsumerService(deps, {
     topics: [config.INPUT_TOPIC],
     handler: async (records, ctx) => {
       const events: StoredEvent[] = [];
+      const sources: InboundRecord[] = [];
       const dead: DeadLetter[] = [];
       for (const record of records) {
         try {
           events.push(decodeStoredEvent(record.value));
+          sources.push(record);
         } catch (error) {
           dead.push({ record, error });
         }
       }
-      await Promise.all([writer.write(events, ctx.signal), dlq.send(dead)]);
+      await Promise.all([writeOrRefuse(events, sources, ctx.signal), dlq.send(dead)]);
       if (events.length > 0) {
         metrics.recordsOut.inc({ service: svc, topic: 'cassandra' }, events.length);
         const now = Date.now();
@@ -98,4 +122,12 @@ export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { cl
       if (!options.client) await client.shutdown();
     },
   });
+}
+
+/** Errors that no retry can fix: Cassandra's "invalid request" (0x2200) or a value the driver cannot encode. */
+function isRefusedForGood(err: unknown): boolean {
+  if (err instanceof AggregateError) return err.errors.length > 0 && err.errors.every(isRefusedForGood);
+  if (isOverloadError(err)) return false;
+  const e = err as { code?: unknown; name?: unknown };
+  return e?.code === 0x2200 || e?.name === 'TypeError' || e?.name === 'RangeError' || e?.name === 'ArgumentError';
 }

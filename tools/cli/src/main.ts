@@ -6,12 +6,16 @@ import { runDecode } from './decode.ts';
 import { runDemo } from './demo.ts';
 import { runTopology } from './topology.ts';
 import { runPositions } from './positions.ts';
+import { runChaos } from './chaos.ts';
+import { runDlq } from './dlq.ts';
 
 const verbs: Record<string, (args: string[]) => Promise<number>> = {
   decode: runDecode,
   demo: runDemo,
   topology: runTopology,
   positions: runPositions,
+  chaos: runChaos,
+  dlq: runDlq,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -1,0 +1,96 @@
+import cassandra from 'cassandra-driver';
+import { DlqHeaders, startService } from '@fleetstream/stream';
+import { storeConfigSchema } from '../src/config.ts';
+import { createStoreService } from '../src/service.ts';
+import { brokers, cassandraClient, contactPoints, createTopic, dropKeyspace, enrichedEvent, migratedKeyspace, produceJson, rawKafka, suffix, waitFor } from './helpers/cluster.ts';
+
+/**
+ * A real Cassandra client whose statements for one device fail the way Cassandra refuses a row
+ * for good (an "invalid request", code 0x2200): the stand-in for a row no retry can write.
+ */
+function refusingClient(keyspace: string, refusedDevice: string): cassandra.Client {
+  const real = cassandraClient();
+  const refuse = (params: unknown) => JSON.stringify(params ?? []).includes(refusedDevice);
+  const invalid = () => Object.assign(new Error('Invalid request: refused for the test'), { name: 'ResponseError', code: 0x2200 });
+  return new Proxy(real, {
+    get(target, prop, receiver) {
+      if (prop === 'execute') {
+        return (query: string, params: unknown, options: unknown) => (refuse(params) && query.includes(keyspace) ? Promise.reject(invalid()) : target.execute(query, params as never, options as never));
+      }
+      if (prop === 'batch') {
+        return (queries: { query: string; params: unknown }[], options: unknown) => (queries.some((q) => refuse(q.params)) ? Promise.reject(invalid()) : target.batch(queries as never, options as never));
+      }
+      const v = Reflect.get(target, prop, receiver) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
+
+describe('the store when Cassandra refuses a row for good', () => {
+  test('the refused events go to the DLQ with reason CASSANDRA_REFUSED and the rest of the chunk is written', async () => {
+    // Prepare
+    const admin = cassandraClient();
+    await admin.connect();
+    const keyspace = (await migratedKeyspace(admin)).cassandra.keyspace;
+    const input = `telemetry.enriched-${suffix()}`;
+    const dlqTopic = `telemetry.dlq-${suffix()}`;
+    await createTopic(input, 1);
+    await createTopic(dlqTopic, 1);
+    const t0 = Date.UTC(2024, 6, 1, 12);
+    const good = Array.from({ length: 20 }, (_, i) => enrichedEvent('dev-good', t0 + i * 1000, i));
+    const bad = Array.from({ length: 3 }, (_, i) => enrichedEvent('dev-refused', t0 + i * 1000, i));
+    await produceJson(input, [...good, ...bad].map((e) => ({ key: String(e.deviceId), value: JSON.stringify(e) })));
+    const client = refusingClient(keyspace, 'dev-refused');
+    const env = {
+      KAFKA_BROKERS: brokers().join(','),
+      CASSANDRA_CONTACT_POINTS: contactPoints().join(','),
+      CASSANDRA_KEYSPACE: keyspace,
+      INPUT_TOPIC: input,
+      DLQ_TOPIC: dlqTopic,
+      CONSUMER_GROUP: `store-${suffix()}`,
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'silent',
+    };
+
+    // Act
+    const { shutdown } = await startService({ name: 'store', version: 'test', schema: storeConfigSchema, create: (deps) => createStoreService(deps, { client }) }, { env, handleSignals: false });
+    const rows = await waitFor(async () => {
+      const rs = await admin.execute(`SELECT count(*) AS n FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`, ['dev-good', '2024-07-01'], { prepare: true });
+      const n = Number(rs.first().get('n'));
+      return n === good.length ? n : undefined;
+    }, 60_000, 'the good rows');
+    const dead = await readDlq(dlqTopic, bad.length);
+    await shutdown();
+    await client.shutdown();
+    await dropKeyspace(admin, keyspace);
+    await admin.shutdown();
+
+    // Assess
+    expect(rows).toBe(20);
+    expect(dead).toHaveLength(3);
+    expect(dead.every((d) => d[DlqHeaders.errorClass] === 'CASSANDRA_REFUSED' && d[DlqHeaders.sourceTopic] === input)).toBe(true);
+  }, 120_000);
+});
+
+async function readDlq(topic: string, count: number): Promise<Record<string, string>[]> {
+  const consumer = rawKafka().consumer({ groupId: `reader-${suffix()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const out: Record<string, string>[] = [];
+  await new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, 60_000);
+    void consumer.run({
+      eachMessage: async ({ message }) => {
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
+        out.push(headers);
+        if (out.length >= count) {
+          clearTimeout(timer);
+          resolve();
+        }
+      },
+    });
+  });
+  await consumer.disconnect();
+  return out;
+}

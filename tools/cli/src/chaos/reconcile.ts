@@ -1,0 +1,118 @@
+import type cassandra from 'cassandra-driver';
+import { DlqHeaders, type InboundRecord, type KafkaClient, type StreamAdmin } from '@fleetstream/stream';
+import type { AckLedger } from './ledger.ts';
+import type { RunNames } from './chaos-pipeline.ts';
+import { CHAOS_BAD_HEADER } from './bad-inputs.ts';
+import { readTopics } from './topic-reader.ts';
+
+/** What the run's topics hold, read to their end. */
+export interface TopicCounts {
+  rawRecords: number;
+  rawBadOnPurpose: number;
+  parsedRecords: number;
+  parsedDistinct: number;
+  enrichedRecords: number;
+  assetRecords: number;
+  assetVersions: number;
+  complete: boolean;
+}
+
+export interface DlqAccount {
+  records: number;
+  badOnPurpose: number;
+  unexplained: number;
+  byReason: Record<string, number>;
+  /** eventIds named by DLQ records that were not bad on purpose (they explain an acked event, but not why). */
+  eventIds: Set<string>;
+}
+
+function eventIdOf(value: Buffer | null): string | undefined {
+  if (!value) return undefined;
+  try {
+    const v = JSON.parse(value.toString('utf8')) as { eventId?: unknown };
+    return typeof v.eventId === 'string' ? v.eventId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Reads the run's topics once: counts raw, parsed (total and distinct eventIds), enriched and
+ * asset records, and classifies the DLQ records that came from the run (the run's DLQ topic, plus
+ * records of the shared telemetry.dlq whose source topic is one of the run's).
+ */
+export async function readRunTopics(kafka: KafkaClient, admin: StreamAdmin, names: RunNames, sharedDlq: string): Promise<{ counts: TopicCounts; dlq: DlqAccount }> {
+  const t = names.topics;
+  const own = new Set(Object.values(t));
+  const parsedIds = new Set<string>();
+  const assetVersions = new Set<string>();
+  const counts: TopicCounts = { rawRecords: 0, rawBadOnPurpose: 0, parsedRecords: 0, parsedDistinct: 0, enrichedRecords: 0, assetRecords: 0, assetVersions: 0, complete: true };
+  const dlq: DlqAccount = { records: 0, badOnPurpose: 0, unexplained: 0, byReason: {}, eventIds: new Set() };
+  const onDlq = (r: InboundRecord) => {
+    if (!own.has(r.headers[DlqHeaders.sourceTopic] ?? '')) return;
+    dlq.records += 1;
+    const reason = r.headers[DlqHeaders.errorClass] ?? '(none)';
+    dlq.byReason[reason] = (dlq.byReason[reason] ?? 0) + 1;
+    if (r.headers[CHAOS_BAD_HEADER] !== undefined) dlq.badOnPurpose += 1;
+    else {
+      dlq.unexplained += 1;
+      const id = eventIdOf(r.value);
+      if (id) dlq.eventIds.add(id);
+    }
+  };
+  const topics = [t.raw, t.parsed, t.enriched, t.dlq, t.assets, sharedDlq];
+  const { complete } = await readTopics(kafka, admin, topics, (r) => {
+    switch (r.topic) {
+      case t.raw:
+        counts.rawRecords += 1;
+        if (r.headers[CHAOS_BAD_HEADER] !== undefined) counts.rawBadOnPurpose += 1;
+        break;
+      case t.parsed: {
+        counts.parsedRecords += 1;
+        const id = eventIdOf(r.value);
+        if (id) parsedIds.add(id);
+        break;
+      }
+      case t.enriched:
+        counts.enrichedRecords += 1;
+        break;
+      case t.assets:
+        counts.assetRecords += 1;
+        assetVersions.add(`${r.key?.toString('utf8')}\u0000${r.headers['source.position'] ?? r.value?.toString('utf8') ?? 'tombstone'}`);
+        break;
+      default:
+        onDlq(r);
+    }
+  });
+  counts.parsedDistinct = parsedIds.size;
+  counts.assetVersions = assetVersions.size;
+  counts.complete = complete;
+  return { counts, dlq };
+}
+
+/** Per (device, day) partition of the ledger, the eventIds found in positions_by_device_day. */
+export async function countRows(client: cassandra.Client, keyspace: string, ledger: AckLedger, concurrency = 16): Promise<{ rows: number; foreignRows: number; found: Set<string> }> {
+  const cql = `SELECT event_id FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`;
+  const parts: [string, string, Set<string>][] = [];
+  for (const [device, days] of ledger.byPartition) for (const [day, ids] of days) parts.push([device, day, ids]);
+  const found = new Set<string>();
+  let foreignRows = 0;
+  let next = 0;
+  const worker = async () => {
+    while (next < parts.length) {
+      const [device, day, ids] = parts[next++]!;
+      let pageState: string | undefined;
+      do {
+        const rs = await client.execute(cql, [device, day], { prepare: true, fetchSize: 5_000, pageState });
+        for (const row of rs.rows) {
+          const id = String(row.event_id);
+          if (ids.has(id)) found.add(id);
+          else foreignRows += 1;
+        }
+        pageState = rs.pageState ?? undefined;
+      } while (pageState);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { rows: found.size, foreignRows, found };
+}

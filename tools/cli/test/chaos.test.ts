@@ -1,0 +1,58 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const bin = fileURLToPath(new URL('../bin/fleetstream.js', import.meta.url));
+const events = Number(process.env.CHAOS_TEST_EVENTS ?? 20_000);
+
+interface ChaosJson {
+  acked: number;
+  rows: number;
+  dlq: number;
+  lost: number;
+  unexplained: number;
+  duplicatesCollapsed: number;
+  faults: { kind: string; error?: string }[];
+  seconds: number;
+  detail: { dlqBadOnPurpose: number; badRawProduced: number; httpBadAccepted: number };
+}
+
+describe('fleetstream chaos', () => {
+  test('rejects a missing --events and an unknown fault with exit code 2', () => {
+    // Act
+    const noEvents = spawnSync(process.execPath, [bin, 'chaos'], { encoding: 'utf8' });
+    const badFault = spawnSync(process.execPath, [bin, 'chaos', '--events', '10', '--faults', 'kill:parse,meteor'], { encoding: 'utf8' });
+
+    // Assess
+    expect(noEvents.status).toBe(2);
+    expect(noEvents.stderr).toContain('--events is required');
+    expect(badFault.status).toBe(2);
+    expect(badFault.stderr).toContain('unknown fault meteor');
+  });
+
+  test('a CI-size run through kill -9, a deploy, a rebalance, a Kafka and a Cassandra restart loses nothing and explains every DLQ record', () => {
+    // Prepare
+    const out = join(mkdtempSync(join(tmpdir(), 'chaos-')), 'chaos.json');
+    const faults = ['kill:parse', 'kill:store', 'term:enrich', 'scale:parse', 'kafka', 'cassandra'];
+
+    // Act
+    const run = spawnSync(process.execPath, [bin, 'chaos', '--events', String(events), '--seed', '7', '--faults', faults.join(','), '--json', out], { encoding: 'utf8', timeout: 420_000 });
+
+    // Assess
+    expect(run.stderr).toContain('[chaos] chaos run over: exit 0');
+    expect(run.status).toBe(0);
+    const result = JSON.parse(readFileSync(out, 'utf8')) as ChaosJson;
+    expect(result.acked).toBeGreaterThanOrEqual(events);
+    expect(result.lost).toBe(0);
+    expect(result.unexplained).toBe(0);
+    expect(result.rows).toBe(result.acked);
+    expect(result.dlq).toBe(result.detail.badRawProduced);
+    expect(result.detail.dlqBadOnPurpose).toBe(result.detail.badRawProduced);
+    expect(result.detail.httpBadAccepted).toBe(0);
+    expect(result.faults.map((f) => f.kind).sort()).toEqual([...faults].sort());
+    expect(result.faults.filter((f) => f.error !== undefined)).toEqual([]);
+    expect(result.duplicatesCollapsed).toBeGreaterThanOrEqual(0);
+  }, 450_000);
+});
