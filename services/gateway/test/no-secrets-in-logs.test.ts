@@ -102,6 +102,7 @@ describe('the gateway never logs a password, token or payload', () => {
     // Prepare
     const child = startChild(baseEnv());
     const listening = await untilLogged(child, 'gateway listening');
+    await untilLogged(child, 'connected to Kafka'); // packets before that are refused (no ack), by design
     const tcpPort = Number(listening.tcpPort);
     const url = `http://127.0.0.1:${Number(listening.httpPort)}/v1/telemetry`;
     const good1 = avlPacket(1_700_000_000_000, 2);
