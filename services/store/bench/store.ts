@@ -11,8 +11,8 @@ import { quick } from './bench-support.ts';
 import { benchStoreVsDriver } from './store-vs-driver.ts';
 import { benchCatchUp } from './catch-up.ts';
 
-const events = Number(process.env.BENCH_EVENTS ?? (quick ? 50_000 : 200_000));
-const catchUpEvents = Number(process.env.BENCH_CATCHUP_EVENTS ?? (quick ? 100_000 : 1_000_000));
+const events = Number(process.env.BENCH_EVENTS ?? (quick ? 20_000 : 200_000));
+const catchUpEvents = Number(process.env.BENCH_CATCHUP_EVENTS ?? (quick ? 30_000 : 1_000_000));
 
 const vs = await benchStoreVsDriver(events);
 console.log(`\nstore vs bare cassandra-driver, ${events} events`);
