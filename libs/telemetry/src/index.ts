@@ -13,3 +13,4 @@ export * from './event-codec.ts';
 export * from './event-id.ts';
 export * from './telemetry-events.ts';
 export * from './json-ingest.ts';
+export * from './raw-headers.ts';

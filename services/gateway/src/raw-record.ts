@@ -1,9 +1,8 @@
 import type { Headers, InboundRecord, OutboundRecord } from '@fleetstream/stream';
 
-/** Header names of telemetry.raw records (parse reads the same names). */
-export const RawHeaders = { protocol: 'protocol', codec: 'codec', receivedAt: 'receivedAt', remote: 'remote' } as const;
+import { RawHeaders, type RawProtocol } from '@fleetstream/telemetry';
 
-export type RawProtocol = 'teltonika-tcp' | 'teltonika-udp' | 'json';
+export { RawHeaders, type RawProtocol };
 
 /** What the gateway knows about bytes it received. */
 export interface RawInput {

@@ -9,13 +9,13 @@ import {
   toTelemetryEvents,
   validateIngest,
   type TelemetryEvent,
+  RawHeaders,
+  type RawProtocol,
 } from '@fleetstream/telemetry';
+
+export { RawHeaders };
 import { InvalidRecordError, type InboundRecord, type Transform, type TransformResult } from '@fleetstream/stream';
 
-/** Headers the gateway puts on telemetry.raw records. */
-export const RawHeaders = { protocol: 'protocol', codec: 'codec', receivedAt: 'receivedAt', remote: 'remote' } as const;
-
-export type RawProtocol = 'teltonika-tcp' | 'teltonika-udp' | 'json';
 
 /** Decodes one raw record into canonical events; throws TelemetryError / InvalidRecordError on bad input. */
 export function decodeRaw(record: InboundRecord): TelemetryEvent[] {

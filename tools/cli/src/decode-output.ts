@@ -8,19 +8,8 @@ import type { AvlPacket, AvlRecord, IoValue, TelemetryErrorCode } from '@fleetst
 /** An io value as the CLI prints it: number when safe, decimal string when larger, hex string for bytes. */
 export type CliIoValue = number | string;
 
-export interface CliRecord {
-  timestamp: number;
-  priority: number;
-  longitude: number;
-  latitude: number;
-  altitude: number;
-  angle: number;
-  satellites: number;
-  speed: number;
-  eventIoId: number;
-  generationType?: number;
-  io: Record<string, CliIoValue>;
-}
+/** A decoded record as printed: the AvlRecord's fields, with io values made printable. */
+export type CliRecord = Omit<AvlRecord, 'io'> & { io: Record<string, CliIoValue> };
 
 export interface CliPacket {
   /** Codec id as on the wire: 8, 142 (0x8E, Codec 8 Extended) or 16. */

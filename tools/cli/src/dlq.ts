@@ -26,6 +26,7 @@ import { parseArgs } from 'node:util';
 import { baseConfigSchema, ConfigError, createKafkajsClient, DLQ_TOPIC, DlqHeaders, kafkaConnection, loadConfig, type Headers, type KafkaClient } from '@fleetstream/stream';
 import { describeDlqRecord, matchesFilter, replayRecord, skipReason, summarizeByReason, type DlqEntry, type DlqFilter } from './dlq/dlq-entry.ts';
 import { readTopicToEnd } from './dlq/read-dlq.ts';
+import { formatTable } from './format-table.ts';
 
 const USAGE = `usage: fleetstream dlq inspect [--reason <r>] [--since <t>] [--source-topic <t>] [--topic <dlq>] [--limit N] [--json]
        fleetstream dlq replay --reason <r> [--dry-run] [--since <t>] [--source-topic <t>] [--set-header name=value]... [--topic <dlq>] [--limit N] [--json]
@@ -63,12 +64,6 @@ function parseSetHeaders(values: string[]): Headers {
     out[name] = v.slice(eq + 1);
   }
   return out;
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 const dash = (v: string | null) => v ?? '-';

@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { createCassandraClient, readPositions, type PositionRow } from '@fleetstream/store/lib';
+import { formatTable } from './format-table.ts';
 
 const USAGE = `usage: fleetstream positions <deviceId> [--from <iso|ms>] [--to <iso|ms>] [--limit N] [--json]
   --from, --to   time range (inclusive), ISO 8601 or epoch milliseconds
@@ -23,12 +24,6 @@ function parseTime(option: string, v: string | undefined): number | undefined {
   const ms = /^\d+$/.test(v) ? Number(v) : Date.parse(v);
   if (!Number.isFinite(ms)) throw new UsageError(`--${option} must be an ISO 8601 time or epoch milliseconds, got "${v}"`);
   return ms;
-}
-
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
 }
 
 const cell = (v: number | boolean | string | null, digits?: number) => (v === null ? '-' : typeof v === 'number' && digits !== undefined ? v.toFixed(digits) : String(v));

@@ -11,6 +11,7 @@
 import { parseArgs } from 'node:util';
 import { createKafkajsClient, type StreamAdmin } from '@fleetstream/stream';
 import { apply, createCassandraClient, DEFAULT_TOPOLOGY_FILE, describeAction, loadTopology, plan, StoreError, type DesiredTopology } from '@fleetstream/store/lib';
+import { formatTable } from './format-table.ts';
 
 const USAGE = `usage: fleetstream topology plan|apply [--file <topology.json>] [--json] [--topic-prefix <prefix>] [--allow-delete]
   plan              print what apply would change (create topic, add partitions, change a config, apply migration N)
@@ -22,13 +23,6 @@ const USAGE = `usage: fleetstream topology plan|apply [--file <topology.json>] [
 environment: KAFKA_BROKERS, CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC, POSITIONS_TTL_SECONDS`;
 
 class UsageError extends Error {}
-
-/** Rows to an aligned text table with a header line. */
-function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ');
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
-}
 
 function requiredEnv(name: string): string {
   const v = process.env[name]?.trim();
