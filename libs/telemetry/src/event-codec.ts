@@ -4,9 +4,10 @@
  * UNSUPPORTED_SCHEMA_VERSION (send it to the DLQ with that reason), malformed input SCHEMA_INVALID.
  */
 import { TelemetryError } from './errors.ts';
-import { ENRICHED_EVENT_SCHEMA_VERSION, TELEMETRY_EVENT_SCHEMA_VERSION } from './event.ts';
+import { TELEMETRY_EVENT_SCHEMA_VERSION } from './event.ts';
+import { checkEnrichedWire, ENRICHED_EVENT_SCHEMA_VERSIONS } from './enriched-versions.ts';
 import type { EnrichedEvent, TelemetryEvent } from './event.ts';
-import { checkEnrichedEvent, checkTelemetryEvent } from './event-validate.ts';
+import { checkTelemetryEvent } from './event-validate.ts';
 import type { FieldError } from './event-validate.ts';
 
 /** Kafka header that carries the schema version of a telemetry.parsed / telemetry.enriched value. */
@@ -70,13 +71,16 @@ export function decodeEvent(
   return value as unknown as TelemetryEvent;
 }
 
-/** Parses and validates an EnrichedEvent (see {@link decodeEvent}). */
+/**
+ * Parses and validates an EnrichedEvent of any version this code knows (enriched-versions.ts),
+ * returned in the in-memory form; `acceptedVersions` narrows what a reader takes.
+ */
 export function decodeEnrichedEvent(
   buf: Buffer | string,
-  acceptedVersions: readonly number[] = [ENRICHED_EVENT_SCHEMA_VERSION],
+  acceptedVersions: readonly number[] = ENRICHED_EVENT_SCHEMA_VERSIONS,
 ): EnrichedEvent {
   const value = parse(buf, acceptedVersions);
-  const problem = checkEnrichedEvent(value);
+  const problem = checkEnrichedWire(value);
   if (problem) throw invalid(problem);
   return value as unknown as EnrichedEvent;
 }

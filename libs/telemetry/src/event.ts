@@ -8,7 +8,10 @@ import { z } from 'zod';
 
 /** Schema version written by this code on telemetry.parsed (header and `schemaVersion`). */
 export const TELEMETRY_EVENT_SCHEMA_VERSION = 1;
-/** Schema version written by this code on telemetry.enriched. */
+/**
+ * Schema version enrich writes on telemetry.enriched unless told otherwise (ENRICHED_SCHEMA_VERSION).
+ * Readers accept every version of ENRICHED_EVENT_SCHEMA_VERSIONS (enriched-versions.ts).
+ */
 export const ENRICHED_EVENT_SCHEMA_VERSION = 1;
 
 /**
@@ -83,15 +86,30 @@ export interface AssetFields {
   tags: string[];
 }
 
+export const ENRICHMENT_SOURCES = ['table', 'cache', 'remote', 'fallback'] as const;
 /**
- * A TelemetryEvent plus the device's asset (null when no asset is known) and the enrichment status
- * (schema version 1). Enrich writes `asset: null` with `enrichment: 'missing'`, an asset with
- * every field known with 'ok', and one with fields missing (or known only from stale data) with
- * 'partial'.
+ * Where enrich found the asset: the local reference table, its cache of remote answers, a remote
+ * call, or the failure fallback (stale cached data or nothing, after a timeout or failed call).
  */
-export type EnrichedEvent = TelemetryEvent & {
+export type EnrichmentSource = (typeof ENRICHMENT_SOURCES)[number];
+
+/** Versions of the enriched event on the wire (enriched-versions.ts tells them apart). */
+export type EnrichedSchemaVersion = 1 | 2;
+
+/**
+ * A TelemetryEvent plus the device's asset (null when no asset is known) and the enrichment status,
+ * as the services hold it in memory whatever the version it was read from (`schemaVersion`).
+ * Enrich writes `asset: null` with `enrichment: 'missing'`, an asset with every field known with
+ * 'ok', and one with fields missing (or known only from stale data) with 'partial'.
+ * On the wire, v1 is this object as JSON (without `enrichmentSource`); v2 carries
+ * `enrichment: { status, source }` instead (enriched-versions.ts).
+ */
+export type EnrichedEvent = Omit<TelemetryEvent, 'schemaVersion'> & {
+  schemaVersion: EnrichedSchemaVersion;
   asset: AssetFields | null;
   enrichment: EnrichmentStatus;
+  /** Known when read from v2 or about to be written as v2. */
+  enrichmentSource?: EnrichmentSource;
 };
 
 /** Largest io id (2 bytes on the wire). */
@@ -165,4 +183,10 @@ export const assetFieldsSchema = z.object({
 export const enrichedEventSchema = telemetryEventSchema.extend({
   asset: assetFieldsSchema.nullable(),
   enrichment: z.enum(ENRICHMENT_STATUSES),
+});
+
+/** EnrichedEvent v2 on the wire: `enrichment` is an object with the status and the asset's source. */
+export const enrichedEventV2Schema = enrichedEventSchema.extend({
+  schemaVersion: z.literal(2),
+  enrichment: z.object({ status: z.enum(ENRICHMENT_STATUSES), source: z.enum(ENRICHMENT_SOURCES) }),
 });

@@ -10,6 +10,7 @@ export * from './teltonika-imei.ts';
 export * from './event.ts';
 export * from './event-validate.ts';
 export * from './event-codec.ts';
+export * from './enriched-versions.ts';
 export * from './event-id.ts';
 export * from './telemetry-events.ts';
 export * from './json-ingest.ts';

@@ -37,7 +37,7 @@ function build(url: string, registry: Registry) {
     keyOf: (id) => id,
     call: async (id, signal) => {
       const asset = await resolver.resolve(id, signal);
-      return { asset, status: statusOf(asset) };
+      return { asset, status: statusOf(asset), source: 'remote' as const };
     },
     retry: { attempts: 3, baseMs: 20, maxMs: 200, isRetryable },
     fallback: (id) => fallbackResolution(cache, id),

@@ -26,6 +26,11 @@ export const enrichConfigSchema = z.object({
   ENRICH_CACHE_MAX_ENTRIES: env.int(100_000, { min: 1 }),
   /** emit: a failed enrichment is emitted as partial/missing; dlq: it goes to the DLQ. */
   ENRICH_FAILURE_POLICY: z.enum(['emit', 'dlq'], { message: 'must be emit or dlq' }).default('emit'),
+  /**
+   * Version of the enriched event written to OUTPUT_TOPIC (libs/telemetry, enriched-versions.ts).
+   * Switch to a new version only once every reader of OUTPUT_TOPIC accepts it.
+   */
+  ENRICHED_SCHEMA_VERSION: z.enum(['1', '2'], { message: 'must be 1 or 2' }).default('1').transform(Number).pipe(z.union([z.literal(1), z.literal(2)])),
 });
 
 export type EnrichConfig = z.infer<typeof enrichConfigSchema>;

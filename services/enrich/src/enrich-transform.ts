@@ -2,19 +2,16 @@ import { StreamError, type AsyncFailure, type AsyncOperator, type DeadLetter, ty
 import type { AssetCache } from './asset-cache.ts';
 import type { EnrichMetrics } from './enrich-metrics.ts';
 import { EnrichError } from './errors.ts';
-import { ENRICHED_EVENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type EnrichmentStatus, type TelemetryEvent } from '@fleetstream/telemetry';
-import { decodeParsedEvent, encodeEnrichedEvent, statusOf, type Asset } from './event.ts';
+import { ENRICHED_EVENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type EnrichedSchemaVersion, type TelemetryEvent } from '@fleetstream/telemetry';
+import { decodeParsedEvent, enrichAndEncode, statusOf, type Asset, type Enrichment } from './event.ts';
 
 /** What a device lookup ends with. */
-export interface Resolution {
-  asset: Asset | null;
-  status: EnrichmentStatus;
-}
+export type Resolution = Enrichment;
 
 /** The fallback of the remote operator: stale cached data -> partial, nothing -> missing. */
 export function fallbackResolution(cache: AssetCache, deviceId: string): Resolution {
   const stale = cache.stale(deviceId);
-  return stale ? { asset: stale, status: 'partial' } : { asset: null, status: 'missing' };
+  return stale ? { asset: stale, status: 'partial', source: 'fallback' } : { asset: null, status: 'missing', source: 'fallback' };
 }
 
 /** The DLQ error for a failed lookup (ENRICH_FAILURE_POLICY=dlq). */
@@ -32,6 +29,8 @@ export interface EnrichTransformOptions {
   operator: AsyncOperator<string, Resolution>;
   metrics: EnrichMetrics;
   service: string;
+  /** Version of the enriched events written (default ENRICHED_EVENT_SCHEMA_VERSION). */
+  schemaVersion?: EnrichedSchemaVersion;
 }
 
 /**
@@ -43,6 +42,8 @@ export interface EnrichTransformOptions {
 export function createEnrichTransform(o: EnrichTransformOptions): (records: InboundRecord[]) => Promise<TransformResult> {
   const { metrics, service } = o;
   const label = { service };
+  const version = o.schemaVersion ?? ENRICHED_EVENT_SCHEMA_VERSION;
+  const versionHeader = String(version);
   return async (records) => {
     const n = records.length;
     const dead: DeadLetter[] = [];
@@ -67,14 +68,14 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
       const fromTable = o.table.get(id);
       if (fromTable !== undefined) {
         hits++;
-        resolved[i] = { asset: fromTable, status: statusOf(fromTable) };
+        resolved[i] = { asset: fromTable, status: statusOf(fromTable), source: 'table' };
         continue;
       }
       missCount++;
       const cached = o.cache.get(id);
       if (cached !== undefined) {
         cacheHits++;
-        resolved[i] = { asset: cached, status: statusOf(cached) };
+        resolved[i] = { asset: cached, status: statusOf(cached), source: 'cache' };
         continue;
       }
       const waiting = misses.get(id);
@@ -121,8 +122,8 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
       out.push({
         topic: o.outputTopic,
         key: record.key ?? event.deviceId,
-        value: encodeEnrichedEvent(event, res.asset, res.status),
-        headers: { ...record.headers, [SCHEMA_VERSION_HEADER]: String(ENRICHED_EVENT_SCHEMA_VERSION) },
+        value: enrichAndEncode(event, res, version),
+        headers: { ...record.headers, [SCHEMA_VERSION_HEADER]: versionHeader },
       });
     }
     metrics.countEvents(count);

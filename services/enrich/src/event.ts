@@ -1,10 +1,11 @@
 import { InvalidRecordError } from '@fleetstream/stream';
-import { decodeEvent, encodeEvent, isTelemetryError, TELEMETRY_EVENT_SCHEMA_VERSION } from '@fleetstream/telemetry';
-import type { AssetFields, EnrichedEvent, EnrichmentStatus, TelemetryEvent } from '@fleetstream/telemetry';
+import { decodeEvent, encodeEnrichedEvent, isTelemetryError, TELEMETRY_EVENT_SCHEMA_VERSION } from '@fleetstream/telemetry';
+import type { AssetFields, EnrichedEvent, EnrichedSchemaVersion, EnrichmentSource, EnrichmentStatus, TelemetryEvent } from '@fleetstream/telemetry';
 
 /**
  * Enrich's side of the event model of libs/telemetry: it reads telemetry.parsed (TelemetryEvent
- * v1) with `decodeEvent` and writes telemetry.enriched (EnrichedEvent v1) with `encodeEvent`.
+ * v1) with `decodeEvent` and writes telemetry.enriched (EnrichedEvent, the version configured) with
+ * `encodeEnrichedEvent`.
  * Every DLQ reason of a bad input record is a TelemetryError code (SCHEMA_INVALID,
  * UNSUPPORTED_SCHEMA_VERSION), the same vocabulary in every service.
  */
@@ -30,20 +31,29 @@ export function decodeParsedEvent(value: Buffer | null): TelemetryEvent {
   }
 }
 
-/**
- * The EnrichedEvent of a parsed event: adds `asset` and `enrichment` in place (the event was parsed
- * for this record only, so no copy) and returns it.
- */
-export function toEnrichedEvent(event: TelemetryEvent, asset: Asset | null, enrichment: EnrichmentStatus): EnrichedEvent {
-  const enriched = event as TelemetryEvent & Partial<Pick<EnrichedEvent, 'asset' | 'enrichment'>>;
-  enriched.asset = asset;
-  enriched.enrichment = enrichment;
-  return enriched as EnrichedEvent;
+/** What enrich found for an event's device. */
+export interface Enrichment {
+  asset: Asset | null;
+  status: EnrichmentStatus;
+  source: EnrichmentSource;
 }
 
-/** Adds `asset` and `enrichment` to the event (see {@link toEnrichedEvent}) and serializes it once (UTF-8 JSON). */
-export function encodeEnrichedEvent(event: TelemetryEvent, asset: Asset | null, enrichment: EnrichmentStatus): Buffer {
-  return encodeEvent(toEnrichedEvent(event, asset, enrichment));
+/**
+ * The EnrichedEvent of a parsed event, as version `version`: adds `asset`, `enrichment` and (v2)
+ * `enrichmentSource` in place (the event was parsed for this record only, so no copy) and returns it.
+ */
+export function toEnrichedEvent(event: TelemetryEvent, found: Enrichment, version: EnrichedSchemaVersion = 1): EnrichedEvent {
+  const enriched = event as unknown as EnrichedEvent;
+  enriched.schemaVersion = version;
+  enriched.asset = found.asset;
+  enriched.enrichment = found.status;
+  if (version >= 2) enriched.enrichmentSource = found.source;
+  return enriched;
+}
+
+/** Enriches the event (see {@link toEnrichedEvent}) and serializes it once, in the wire form of `version`. */
+export function enrichAndEncode(event: TelemetryEvent, found: Enrichment, version: EnrichedSchemaVersion = 1): Buffer {
+  return encodeEnrichedEvent(toEnrichedEvent(event, found, version));
 }
 
 /** The status an asset earns: ok when every field is known, partial otherwise; missing for none. */

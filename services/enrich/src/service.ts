@@ -67,7 +67,7 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     keyOf: (id) => id,
     call: async (id, signal) => {
       const asset = await resolver.resolve(id, signal);
-      return { asset, status: statusOf(asset) };
+      return { asset, status: statusOf(asset), source: 'remote' };
     },
     retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS, isRetryable },
     fallback: config.ENRICH_FAILURE_POLICY === 'emit' ? (id) => fallbackResolution(cache, id) : undefined,
@@ -80,7 +80,7 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
   });
   const producer = deps.kafka.producer();
   const dlq = new DlqWriter(producer, core, { topic: config.DLQ_TOPIC });
-  const transform = createEnrichTransform({ outputTopic: config.OUTPUT_TOPIC, table, cache, operator, metrics, service });
+  const transform = createEnrichTransform({ outputTopic: config.OUTPUT_TOPIC, table, cache, operator, metrics, service, schemaVersion: config.ENRICHED_SCHEMA_VERSION });
   const consumer = createConsumerService(deps, {
     topics: [config.INPUT_TOPIC],
     handler: kafkaStageHandler({ transform, producer, dlq, metrics: core }),

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { InvalidRecordError } from '@fleetstream/stream';
 import { decodeEnrichedEvent } from '@fleetstream/telemetry';
-import { decodeParsedEvent, encodeEnrichedEvent, statusOf, toAsset } from '../src/event.ts';
+import { decodeParsedEvent, enrichAndEncode, statusOf, toAsset } from '../src/event.ts';
 
 const PARSED = {
   schemaVersion: 1,
@@ -43,15 +43,28 @@ describe('enrich event codec (libs/telemetry model)', () => {
     const asset = { assetId: 'truck-7', customerId: 'c-1', model: 'FMB920', owner: null, tags: ['north'] };
 
     // Act
-    const bytes = encodeEnrichedEvent(event, asset, statusOf(asset));
+    const bytes = enrichAndEncode(event, { asset, status: statusOf(asset), source: 'table' });
 
     // Assess
     expect(decodeEnrichedEvent(bytes, [1])).toStrictEqual({ ...PARSED, asset, enrichment: 'partial' });
   });
 
+  it('writes version 2 with enrichment { status, source } when configured, read back as the same event', () => {
+    // Prepare
+    const asset = { assetId: 'truck-7', customerId: 'c-1', model: 'FMB920', owner: 'o', tags: [] };
+
+    // Act
+    const bytes = enrichAndEncode(decodeParsedEvent(Buffer.from(JSON.stringify(PARSED))), { asset, status: 'ok', source: 'remote' }, 2);
+
+    // Assess
+    expect(JSON.parse(bytes.toString())).toMatchObject({ schemaVersion: 2, enrichment: { status: 'ok', source: 'remote' } });
+    expect(decodeEnrichedEvent(bytes)).toStrictEqual({ ...PARSED, schemaVersion: 2, asset, enrichment: 'ok', enrichmentSource: 'remote' });
+    expect(() => decodeEnrichedEvent(bytes, [1])).toThrow(/schema version 2 is not accepted here/);
+  });
+
   it('writes asset null with enrichment missing for an unknown device', () => {
     const event = decodeParsedEvent(Buffer.from(JSON.stringify(PARSED)));
-    expect(decodeEnrichedEvent(encodeEnrichedEvent(event, null, statusOf(null)), [1])).toStrictEqual({ ...PARSED, asset: null, enrichment: 'missing' });
+    expect(decodeEnrichedEvent(enrichAndEncode(event, { asset: null, status: statusOf(null), source: 'remote' }), [1])).toStrictEqual({ ...PARSED, asset: null, enrichment: 'missing' });
   });
 
   it('reads an asset from a row, and refuses a row without assetId', () => {

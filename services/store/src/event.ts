@@ -1,9 +1,12 @@
 import { InvalidRecordError } from '@fleetstream/stream';
-import { decodeEnrichedEvent, ENRICHED_EVENT_SCHEMA_VERSION, isTelemetryError } from '@fleetstream/telemetry';
+import { decodeEnrichedEvent, ENRICHED_EVENT_SCHEMA_VERSIONS, isTelemetryError } from '@fleetstream/telemetry';
 import type { EnrichedEvent } from '@fleetstream/telemetry';
 
-/** Schema versions of the enriched event this store understands. */
-export const KNOWN_SCHEMA_VERSIONS: ReadonlySet<number> = new Set([ENRICHED_EVENT_SCHEMA_VERSION]);
+/**
+ * Schema versions of the enriched event this store understands: all of libs/telemetry's, so a
+ * topic holding v1 and v2 mid-change is written whole (the row's schema_version says which).
+ */
+export const KNOWN_SCHEMA_VERSIONS: ReadonlySet<number> = new Set(ENRICHED_EVENT_SCHEMA_VERSIONS);
 
 const ACCEPTED_VERSIONS: readonly number[] = [...KNOWN_SCHEMA_VERSIONS];
 

@@ -27,6 +27,18 @@ describe('decodeStoredEvent', () => {
     expect(s.asset).toEqual({ assetId: 'asset-dev-1', customerId: 'cust-1', model: 'FMB920', owner: 'ops', tags: ['truck'] });
   });
 
+  test('reads version 2 (enrichment { status, source }) as the same stored fields, with its version', () => {
+    // Prepare
+    const v1 = enrichedEvent('dev-1', 1_700_000_000_000, 3);
+    const v2 = { ...v1, schemaVersion: 2, enrichment: { status: 'ok', source: 'table' } };
+
+    // Act
+    const s = decodeStoredEvent(bytes(v2));
+
+    // Assess
+    expect(s).toStrictEqual({ ...decodeStoredEvent(bytes(v1)), schemaVersion: 2, enrichmentSource: 'table' });
+  });
+
   test('accepts an event whose asset is unknown (asset null, enrichment missing)', () => {
     const s = decodeStoredEvent(bytes(enrichedEvent('dev-2', 1, 1, { asset: null, enrichment: 'missing' })));
     expect([s.asset, s.enrichment]).toEqual([null, 'missing']);
@@ -36,7 +48,8 @@ describe('decodeStoredEvent', () => {
     ['text that is not JSON', 'SCHEMA_INVALID', '{nope'],
     ['an empty value', 'SCHEMA_INVALID', ''],
     ['a JSON array', 'SCHEMA_INVALID', '[1,2]'],
-    ['schema version 2', 'UNSUPPORTED_SCHEMA_VERSION', { ...enrichedEvent('d', 1, 1), schemaVersion: 2 }],
+    ['schema version 3 (not known yet)', 'UNSUPPORTED_SCHEMA_VERSION', { ...enrichedEvent('d', 1, 1), schemaVersion: 3 }],
+    ['version 2 with the status string of version 1', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), schemaVersion: 2 }],
     ['no schema version', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), schemaVersion: undefined }],
     ['no device id', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), deviceId: undefined }],
     ['an empty event id', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), eventId: '' }],

@@ -56,7 +56,7 @@ export async function runChaos(args: string[]): Promise<number> {
   const producer = kafka.producer();
   const cql = createCassandraClient({ contactPoints: contactPoints.split(','), localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1' });
   let result: ChaosResult | undefined;
-  let code = 1;
+  let code: number;
   // Ctrl-C: the services run in their own process groups, so stop them before leaving.
   const onSignal = () => {
     say('interrupted: stopping services');
@@ -141,7 +141,7 @@ export async function runChaos(args: string[]): Promise<number> {
     say(`drained after ${((Date.now() - drainStart) / 1000).toFixed(0)} s; reconciling`);
     await cql.connect();
     const { counts, dlq } = await readRunTopics(kafka, admin, names, DLQ_TOPIC);
-    const { rows, foreignRows, found } = await countRows(cql, names.keyspace, ledger);
+    const { rows, foreignRows, found, bySchemaVersion } = await countRows(cql, names.keyspace, ledger);
     let lost = 0;
     let inDlq = 0;
     for (const days of ledger.byPartition.values()) {
@@ -165,7 +165,7 @@ export async function runChaos(args: string[]): Promise<number> {
       run: { id, prefix: names.prefix, keyspace: names.keyspace, assetTable: names.assetTable, seed: o.seed, devices: o.devices, logs: runDir },
       detail: {
         ackedPackets: summary.acked, ackedRecordsWithRepeats: ledger.ackedRecords, resent: summary.resent, givenUp: summary.failed, simulatorErrors: summary.errorsByCode,
-        ackedInDlq: inDlq, unackedRows: foreignRows,
+        ackedInDlq: inDlq, unackedRows: foreignRows, rowsBySchemaVersion: bySchemaVersion,
         dlqBadOnPurpose: dlq.badOnPurpose, dlqByReason: dlq.byReason, badRawProduced: badProduced, httpBadRejected: httpRejected, httpBadAccepted: httpAccepted,
         rawRecords: counts.rawRecords, parsedRecords: counts.parsedRecords, parsedDistinct: counts.parsedDistinct, enrichedRecords: counts.enrichedRecords,
         assetChanges, assetRecords: counts.assetRecords, assetVersions: counts.assetVersions, topicsReadToEnd: counts.complete,

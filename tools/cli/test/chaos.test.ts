@@ -16,7 +16,7 @@ interface ChaosJson {
   duplicatesCollapsed: number;
   faults: { kind: string; error?: string }[];
   seconds: number;
-  detail: { dlqBadOnPurpose: number; badRawProduced: number; httpBadAccepted: number };
+  detail: { dlqBadOnPurpose: number; badRawProduced: number; httpBadAccepted: number; rowsBySchemaVersion: Record<string, number> };
 }
 
 describe('fleetstream chaos', () => {
@@ -32,10 +32,10 @@ describe('fleetstream chaos', () => {
     expect(badFault.stderr).toContain('unknown fault meteor');
   });
 
-  test('a CI-size run through kill -9, a deploy, a rebalance, a Kafka and a Cassandra restart loses nothing and explains every DLQ record', () => {
+  test('a CI-size run through kill -9, a deploy, a rebalance, a Kafka and a Cassandra restart and a schema change loses nothing and explains every DLQ record', () => {
     // Prepare
     const out = join(mkdtempSync(join(tmpdir(), 'chaos-')), 'chaos.json');
-    const faults = ['kill:parse', 'kill:store', 'term:enrich', 'scale:parse', 'kafka', 'cassandra'];
+    const faults = ['kill:parse', 'kill:store', 'term:enrich', 'scale:parse', 'kafka', 'cassandra', 'schema'];
 
     // Act
     const run = spawnSync(process.execPath, [bin, 'chaos', '--events', String(events), '--seed', '7', '--faults', faults.join(','), '--json', out], { encoding: 'utf8', timeout: 420_000 });
@@ -54,5 +54,9 @@ describe('fleetstream chaos', () => {
     expect(result.faults.map((f) => f.kind).sort()).toEqual([...faults].sort());
     expect(result.faults.filter((f) => f.error !== undefined)).toEqual([]);
     expect(result.duplicatesCollapsed).toBeGreaterThanOrEqual(0);
+    // Events enriched before the schema change were written from v1, those after it from v2; together every row.
+    const byVersion = result.detail.rowsBySchemaVersion;
+    expect(Object.keys(byVersion).sort()).toEqual(['1', '2']);
+    expect(byVersion['1']! + byVersion['2']!).toBe(result.rows);
   }, 450_000);
 });

@@ -2,6 +2,7 @@ import kafkajs from 'kafkajs';
 import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import { StreamError } from '../errors.ts';
+import { backoffDelay } from '../backoff.ts';
 import type { Headers, InboundRecord, OutboundRecord } from '../types.ts';
 import type {
   Assignment,
@@ -243,14 +244,30 @@ function kafkajsAdmin(kafka: InstanceType<typeof Kafka>): StreamAdmin {
       });
     },
     fetchTopicOffsets: async (topic) => {
-      const offsets = await admin.fetchTopicOffsets(topic);
+      const offsets = await whileRetriable(() => admin.fetchTopicOffsets(topic));
       return offsets.map((p) => ({ partition: p.partition, high: p.high, low: p.low }));
     },
     fetchCommitted: async (groupId, topic) => {
-      const res = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const res = await whileRetriable(() => admin.fetchOffsets({ groupId, topics: [topic] }));
       return (res[0]?.partitions ?? []).map((p) => ({ partition: p.partition, offset: p.offset }));
     },
   };
+}
+
+/**
+ * Runs an admin read again while it fails with an error kafkajs marks retriable (a leader not
+ * elected yet right after a topic was created, a broker moving leadership during a restart):
+ * kafkajs' admin gives those up at once for offset look-ups. Up to 8 attempts, backoff with jitter.
+ */
+async function whileRetriable<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 8 || (err as { retriable?: unknown }).retriable !== true) throw err;
+      await new Promise((r) => setTimeout(r, 50 + backoffDelay(attempt, { baseMs: 100, maxMs: 2_000 })));
+    }
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { ENRICHED_EVENT_SCHEMA_VERSIONS } from '@fleetstream/telemetry';
 import type { ProcessSpec, Supervised, Supervisor } from '../demo/supervisor.ts';
 
 const repo = new URL('../../../../', import.meta.url).pathname;
@@ -60,6 +61,8 @@ export class ChaosPipeline {
   readonly #wasReady = new WeakSet<Supervised>();
   readonly #say: (msg: string) => void;
   #stopping = false;
+  /** Per service, the end of the last exclusive operation (faults on one service run one at a time). */
+  readonly #busy = new Map<string, Promise<unknown>>();
   readonly unplanned: RestartRecord[] = [];
   readonly names: RunNames;
   readonly token = 'chaos-token';
@@ -86,7 +89,10 @@ export class ChaosPipeline {
       {
         name: 'enrich',
         script: join(repo, 'services/enrich/src/index.ts'),
-        env: { ...common, HEALTH_PORT: String(p.enrich), INPUT_TOPIC: t.parsed, OUTPUT_TOPIC: t.enriched, REFERENCE_TOPIC: t.assets, DLQ_TOPIC: t.dlq, CONSUMER_GROUP: o.names.groups.enrich, ASSET_API_URL: `http://127.0.0.1:${p.stub}` },
+        env: {
+          ...common, HEALTH_PORT: String(p.enrich), INPUT_TOPIC: t.parsed, OUTPUT_TOPIC: t.enriched, REFERENCE_TOPIC: t.assets, DLQ_TOPIC: t.dlq, CONSUMER_GROUP: o.names.groups.enrich,
+          ASSET_API_URL: `http://127.0.0.1:${p.stub}`, ENRICHED_SCHEMA_VERSION: '1',
+        },
         healthPort: p.enrich,
       },
       {
@@ -139,6 +145,32 @@ export class ChaosPipeline {
         await new Promise((r) => setTimeout(r, 2_000));
       }
     }
+  }
+
+  /** Runs `fn` once no other exclusive operation on `name` is running (a deploy and a kill of one service never interleave). */
+  async exclusive<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    const before = this.#busy.get(name) ?? Promise.resolve();
+    const run = before.catch(() => undefined).then(fn);
+    this.#busy.set(name, run);
+    return run;
+  }
+
+  /**
+   * The schema-change deploy: enrich is stopped (SIGTERM: it drains and commits) and started again
+   * writing the next enriched schema version; later restarts keep it. The store already reads every
+   * version, as a reader must before its writers switch. Returns [from, to].
+   */
+  async upgradeEnrichedSchema(): Promise<[number, number]> {
+    const spec = this.#specs.get('enrich')!;
+    const from = Number(spec.env.ENRICHED_SCHEMA_VERSION ?? 1);
+    const to = from + 1;
+    if (!(ENRICHED_EVENT_SCHEMA_VERSIONS as readonly number[]).includes(to)) throw new Error(`enrich already writes the newest enriched schema version (${from})`);
+    return this.exclusive('enrich', async () => {
+      this.#specs.set('enrich', { ...spec, env: { ...spec.env, ENRICHED_SCHEMA_VERSION: String(to) } });
+      await this.stop('enrich', 'SIGTERM');
+      await this.start('enrich');
+      return [from, to];
+    });
   }
 
   /** Sends `signal` to the process and waits for its exit (SIGTERM: its drain deadline, then SIGKILL). */

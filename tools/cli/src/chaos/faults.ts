@@ -23,16 +23,20 @@ export interface ScheduledFault {
 
 /**
  * The seeded schedule: the faults in a seeded order, spread over `windowMs` with seeded jitter.
+ * A `schema` change is a planned deploy, not a failure: it comes at a seeded point in the middle
+ * third of the window (so events flow through both versions), whatever the failures do.
  * The same seed and list give the same schedule.
  */
 export function scheduleFaults(faults: readonly FaultKind[], windowMs: number, rng: () => number): ScheduledFault[] {
-  const order = [...faults];
+  const order = faults.filter((f) => f !== 'schema');
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
     [order[i], order[j]] = [order[j]!, order[i]!];
   }
   const slot = windowMs / Math.max(1, order.length);
-  return order.map((kind, i) => ({ kind, atMs: Math.round(slot * (i + 0.2 + rng() * 0.6)), pauseMs: Math.round(500 + rng() * 2_500) }));
+  const failures = order.map((kind, i) => ({ kind, atMs: Math.round(slot * (i + 0.2 + rng() * 0.6)), pauseMs: Math.round(500 + rng() * 2_500) }));
+  const deploys = faults.filter((f) => f === 'schema').map((kind, i, all) => ({ kind, atMs: Math.round(windowMs * ((1 + (i + rng()) / all.length) / 3)), pauseMs: 0 }));
+  return [...failures, ...deploys].sort((a, b) => a.atMs - b.atMs);
 }
 
 /** Injects one fault and waits until the pipeline is whole again. */
@@ -40,14 +44,18 @@ export async function injectFault(pipeline: ChaosPipeline, f: ScheduledFault): P
   const [what, target] = f.kind.split(':') as [string, string | undefined];
   switch (what) {
     case 'kill':
-      await pipeline.stop(target!, 'SIGKILL');
-      await new Promise((r) => setTimeout(r, f.pauseMs));
-      await pipeline.start(target!);
-      return `kill -9 ${target}, down ${f.pauseMs} ms, restarted`;
+      return pipeline.exclusive(target!, async () => {
+        await pipeline.stop(target!, 'SIGKILL');
+        await new Promise((r) => setTimeout(r, f.pauseMs));
+        await pipeline.start(target!);
+        return `kill -9 ${target}, down ${f.pauseMs} ms, restarted`;
+      });
     case 'term':
-      await pipeline.stop(target!, 'SIGTERM');
-      await pipeline.start(target!);
-      return `SIGTERM ${target} (drain, commit, exit), started again (a deploy)`;
+      return pipeline.exclusive(target!, async () => {
+        await pipeline.stop(target!, 'SIGTERM');
+        await pipeline.start(target!);
+        return `SIGTERM ${target} (drain, commit, exit), started again (a deploy)`;
+      });
     case 'scale': {
       const extras = await pipeline.scaleOut(target as 'parse' | 'store');
       const hold = 4 * f.pauseMs;
@@ -61,16 +69,29 @@ export async function injectFault(pipeline: ChaosPipeline, f: ScheduledFault): P
     case 'cassandra':
       await restart('cassandra', { signal: 'SIGTERM', downMs: f.pauseMs });
       return `Cassandra stopped, down ${f.pauseMs} ms, started on the same data`;
+    case 'schema': {
+      const [from, to] = await pipeline.upgradeEnrichedSchema();
+      return `enrich redeployed (SIGTERM, start) writing enriched schema v${to} instead of v${from}; store reads both`;
+    }
     default:
       throw new Error(`unknown fault ${f.kind}`);
   }
 }
 
 /**
- * Runs the schedule one fault at a time (a late fault starts as soon as the previous one is
- * over), from `t0`. A fault that fails is recorded with its error; the run goes on.
+ * Runs the schedule from `t0`: failures one at a time (a late one starts as soon as the previous
+ * one is over) and, beside them, the planned deploys (`schema`) at their own times — a deploy does
+ * not wait for an outage to end. A fault that fails is recorded with its error; the run goes on.
  */
 export async function runFaults(pipeline: ChaosPipeline, schedule: ScheduledFault[], t0: number, say: (msg: string) => void): Promise<FaultRecord[]> {
+  const chains = await Promise.all([
+    runChain(pipeline, schedule.filter((f) => f.kind !== 'schema'), t0, say),
+    runChain(pipeline, schedule.filter((f) => f.kind === 'schema'), t0, say),
+  ]);
+  return chains.flat().sort((a, b) => a.at - b.at);
+}
+
+async function runChain(pipeline: ChaosPipeline, schedule: ScheduledFault[], t0: number, say: (msg: string) => void): Promise<FaultRecord[]> {
   const done: FaultRecord[] = [];
   for (const f of schedule) {
     const wait = t0 + f.atMs - Date.now();

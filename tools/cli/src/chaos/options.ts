@@ -6,15 +6,19 @@ export const FAULT_KINDS = [
   'term:gateway', 'term:parse', 'term:enrich', 'term:store', 'term:sql-source',
   'scale:parse', 'scale:store',
   'kafka', 'cassandra',
+  'schema',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-/** The default schedule (the full run): every service killed twice and restarted once, both servers restarted, two rebalances. */
+/**
+ * The default schedule (the full run): every service killed twice and restarted once, both servers
+ * restarted, two rebalances, and the enriched events' schema version changed (v1 -> v2) mid-run.
+ */
 export const DEFAULT_FAULTS: readonly FaultKind[] = [
   'kill:gateway', 'kill:parse', 'kill:enrich', 'kill:store', 'kill:sql-source',
   'term:gateway', 'term:parse', 'term:enrich', 'term:store', 'term:sql-source',
-  'scale:parse', 'scale:store', 'kafka', 'cassandra',
+  'scale:parse', 'scale:store', 'kafka', 'cassandra', 'schema',
   'kill:gateway', 'kill:parse', 'kill:enrich', 'kill:store', 'kill:sql-source',
 ];
 

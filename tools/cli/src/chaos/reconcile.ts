@@ -90,9 +90,18 @@ export async function readRunTopics(kafka: KafkaClient, admin: StreamAdmin, name
   return { counts, dlq };
 }
 
-/** Per (device, day) partition of the ledger, the eventIds found in positions_by_device_day. */
-export async function countRows(client: cassandra.Client, keyspace: string, ledger: AckLedger, concurrency = 16): Promise<{ rows: number; foreignRows: number; found: Set<string> }> {
-  const cql = `SELECT event_id FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`;
+/**
+ * Per (device, day) partition of the ledger, the eventIds found in positions_by_device_day, and
+ * how many of them were written from each enriched schema version.
+ */
+export async function countRows(
+  client: cassandra.Client,
+  keyspace: string,
+  ledger: AckLedger,
+  concurrency = 16,
+): Promise<{ rows: number; foreignRows: number; found: Set<string>; bySchemaVersion: Record<string, number> }> {
+  const cql = `SELECT event_id, schema_version FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`;
+  const bySchemaVersion: Record<string, number> = {};
   const parts: [string, string, Set<string>][] = [];
   for (const [device, days] of ledger.byPartition) for (const [day, ids] of days) parts.push([device, day, ids]);
   const found = new Set<string>();
@@ -106,13 +115,17 @@ export async function countRows(client: cassandra.Client, keyspace: string, ledg
         const rs = await client.execute(cql, [device, day], { prepare: true, fetchSize: 5_000, pageState });
         for (const row of rs.rows) {
           const id = String(row.event_id);
-          if (ids.has(id)) found.add(id);
-          else foreignRows += 1;
+          if (!ids.has(id)) foreignRows += 1;
+          else if (!found.has(id)) {
+            found.add(id);
+            const v = String(row.schema_version);
+            bySchemaVersion[v] = (bySchemaVersion[v] ?? 0) + 1;
+          }
         }
         pageState = rs.pageState ?? undefined;
       } while (pageState);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rows: found.size, foreignRows, found };
+  return { rows: found.size, foreignRows, found, bySchemaVersion };
 }

@@ -30,6 +30,7 @@ export function renderChaosTable(r: ChaosResult): string {
     line('acked events', r.acked, 'distinct events the gateway acknowledged'),
     line('rows', r.rows, 'of them in Cassandra (positions_by_device_day)'),
     line('acked, in DLQ', d.ackedInDlq, 'of them only in the DLQ'),
+    line('rows by version', Object.entries(d.rowsBySchemaVersion as Record<string, number>).map(([v, n]) => `v${v}: ${n}`).join(', ') || '-', 'enriched schema version the rows were written from'),
     line('lost', r.lost, r.lost === 0 ? 'ok' : 'FAILED: acked but neither a row nor in the DLQ'),
     line('dlq records', r.dlq, `bad on purpose ${String(d.dlqBadOnPurpose)} of ${String(d.badRawProduced)} produced`),
     line('unexplained dlq', r.unexplained, r.unexplained === 0 ? 'ok' : 'FAILED: DLQ records not made bad on purpose'),
