@@ -61,9 +61,9 @@ async function phase(pipeline: Pipeline, name: string, rate: number, seconds: nu
     await new Promise((r) => setTimeout(r, 1000));
   }
   const after = await scrape(pipeline.metricPorts);
-  const summary = JSON.parse(readFileSync(jsonFile, 'utf8')) as { records: number; durationMs: number; errors: number };
+  const summary = JSON.parse(readFileSync(jsonFile, 'utf8')) as { records: number; acked: number; durationMs: number; errors: number };
   const window = new Map([...buckets(after.byService.get('store') ?? [], 'fleetstream_end_to_end_latency_seconds')].map(([le, c]) => [le, c - (buckets(before.byService.get('store') ?? [], 'fleetstream_end_to_end_latency_seconds').get(le) ?? 0)]));
-  return { eventsPerSec: summary.records / (summary.durationMs / 1000), p99Ms: (histogramQuantile(0.99, window) ?? 0) * 1000, p50Ms: (histogramQuantile(0.5, window) ?? 0) * 1000, errors: summary.errors };
+  return { eventsPerSec: summary.records / (summary.durationMs / 1000), packetsPerSec: summary.acked / (summary.durationMs / 1000), p99Ms: (histogramQuantile(0.99, window) ?? 0) * 1000, p50Ms: (histogramQuantile(0.5, window) ?? 0) * 1000, errors: summary.errors };
 }
 
 let code = 0;
@@ -78,8 +78,9 @@ try {
   });
   log(`max load: ${devices} devices as fast as acks come, ${maxSeconds} s`);
   const max = await phase(pipeline, 'max', 0, maxSeconds);
-  const halfRate = Math.max(1, Math.round(max.eventsPerSec / 2));
-  log(`max ${max.eventsPerSec.toFixed(0)} events/s; half load: ${halfRate} packets/s for ${halfSeconds} s`);
+  // The simulator's --rate is in packets/s: half load is half the packets/s the max phase had acked.
+  const halfRate = Math.max(1, Math.round(max.packetsPerSec / 2));
+  log(`max ${max.eventsPerSec.toFixed(0)} events/s (${max.packetsPerSec.toFixed(0)} packets/s); half load: ${halfRate} packets/s for ${halfSeconds} s`);
   const half = await phase(pipeline, 'half', halfRate, halfSeconds);
   const worstRss = Math.max(...rss.values());
   const measures: BenchMeasure[] = [

@@ -207,28 +207,34 @@ function kafkajsAdmin(kafka: InstanceType<typeof Kafka>): StreamAdmin {
     connect: () => admin.connect(),
     disconnect: () => admin.disconnect(),
     listTopics: () => admin.listTopics(),
+    // Idempotent reads and writes are retried on retriable errors (whileRetriable); kafkajs'
+    // createTopics resolves false for a topic that exists, so a retry after a success is harmless.
     createTopics: async (specs: TopicSpec[]) => {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: specs.map((s) => ({
-          topic: s.topic,
-          numPartitions: s.numPartitions,
-          replicationFactor: s.replicationFactor,
-          configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      await whileRetriable(() =>
+        admin.createTopics({
+          waitForLeaders: true,
+          topics: specs.map((s) => ({
+            topic: s.topic,
+            numPartitions: s.numPartitions,
+            replicationFactor: s.replicationFactor,
+            configEntries: Object.entries(s.configs ?? {}).map(([name, value]) => ({ name, value })),
+          })),
+        }),
+      );
     },
     createPartitions: (topic, count) => admin.createPartitions({ topicPartitions: [{ topic, count }] }).then(() => undefined),
     deleteTopics: (topics) => admin.deleteTopics({ topics }),
     describeTopics: async (topics) => {
-      const md = await admin.fetchTopicMetadata({ topics });
+      const md = await whileRetriable(() => admin.fetchTopicMetadata({ topics }));
       return md.topics.map((t) => ({ topic: t.name, partitions: t.partitions.length, replicationFactor: t.partitions[0]?.replicas.length ?? 0 }));
     },
     describeConfigs: async (topics, keys) => {
-      const res = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: topics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: keys })),
-      });
+      const res = await whileRetriable(() =>
+        admin.describeConfigs({
+          includeSynonyms: false,
+          resources: topics.map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: keys })),
+        }),
+      );
       const out: Record<string, Record<string, string>> = {};
       for (const r of res.resources) {
         out[r.resourceName] = Object.fromEntries(r.configEntries.filter((e) => !e.isDefault || keys).map((e) => [e.configName, e.configValue]));
@@ -238,10 +244,12 @@ function kafkajsAdmin(kafka: InstanceType<typeof Kafka>): StreamAdmin {
     alterConfigs: async (topic, configs) => {
       // IncrementalAlterConfigs is not in kafkajs: AlterConfigs replaces the topic's dynamic configs,
       // so the caller passes the full desired set.
-      await admin.alterConfigs({
-        validateOnly: false,
-        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
-      });
+      await whileRetriable(() =>
+        admin.alterConfigs({
+          validateOnly: false,
+          resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }],
+        }),
+      );
     },
     fetchTopicOffsets: async (topic) => {
       const offsets = await whileRetriable(() => admin.fetchTopicOffsets(topic));
@@ -255,9 +263,10 @@ function kafkajsAdmin(kafka: InstanceType<typeof Kafka>): StreamAdmin {
 }
 
 /**
- * Runs an admin read again while it fails with an error kafkajs marks retriable (a leader not
- * elected yet right after a topic was created, a broker moving leadership during a restart):
- * kafkajs' admin gives those up at once for offset look-ups. Up to 8 attempts, backoff with jitter.
+ * Runs an idempotent admin call again while it fails with an error kafkajs marks retriable (a
+ * leader not elected yet right after a topic was created — tulios/kafkajs#815 —, a broker moving
+ * leadership during a restart): kafkajs' admin gives those up at once. Up to 8 attempts, backoff
+ * with jitter.
  */
 async function whileRetriable<T>(fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
