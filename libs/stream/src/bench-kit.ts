@@ -9,6 +9,7 @@ import { ConsumerRunner } from './consumer-runner.ts';
 import { DlqWriter } from './dlq.ts';
 import { kafkaStageHandler, type Transform } from './stage.ts';
 import type { OutboundRecord } from './types.ts';
+import type { KafkaClient } from './kafka/types.ts';
 
 /** One line of bench/results.json (issue 11's format). */
 export interface BenchMeasure {
@@ -55,8 +56,9 @@ export async function benchProduce(brokers: string[], records: OutboundRecord[],
  * Runs a Kafka -> Kafka stage built from libs/stream (consumer runner, stage handler, acks=all
  * producer) over `total` input records of `input`, from the beginning, with a fresh group.
  */
-export async function runStageBench(options: { brokers: string[]; input: string; total: number; transform: Transform; maxRecordsPerBatch?: number }): Promise<StageRun> {
-  const client = createKafkajsClient({ brokers: options.brokers, clientId: 'bench-stage' });
+export async function runStageBench(options: { brokers: string[]; input: string; total: number; transform: Transform; maxRecordsPerBatch?: number; client?: KafkaClient }): Promise<StageRun> {
+  // `client` runs the same stage on another Kafka client (bench/stage-vs-bare.ts); kafkajs by default.
+  const client = options.client ?? createKafkajsClient({ brokers: options.brokers, clientId: 'bench-stage' });
   const metrics = createStreamMetrics(new Registry(), 'bench', { processMetrics: false });
   const producer = client.producer();
   await producer.connect();

@@ -6,6 +6,10 @@ export * from './errors.ts';
 export type * from './types.ts';
 export type * from './kafka/types.ts';
 export { createKafkajsClient } from './kafka/kafkajs-client.ts';
+// The @platformatic/kafka client is at '@fleetstream/stream/platformatic': importing it costs about a
+// second and 40 MB at start, which no service on kafkajs should pay.
+export { createConfluentClient, loadConfluentModule } from './kafka/confluent-client.ts';
+export type { ConfluentModule } from './kafka/confluent-client.ts';
 export { loadConfig, env, baseConfigShape, consumerConfigShape, baseConfigSchema, consumerConfigSchema } from './config.ts';
 export type { BaseConfig, ConsumerConfig } from './config.ts';
 export { createLogger } from './logger.ts';
