@@ -36,6 +36,8 @@ export const gatewayConfigSchema = z.object({
   /** A connection must complete a packet (login or AVL) within this time, else it is closed. */
   GATEWAY_IDLE_TIMEOUT_MS: env.int(120_000, { min: 50, max: 3_600_000 }),
   GATEWAY_MAX_BODY_BYTES: env.int(1024 * 1024, { min: 256, max: 64 * 1024 * 1024 }),
+  /** HTTP ingest requests handled at once; more are answered 503 (retry-after) before their body is read. */
+  GATEWAY_HTTP_MAX_IN_FLIGHT: env.int(256, { min: 1, max: 100_000 }),
   /** How long records wait for company before a produce (0: send what accumulated while the previous send was in flight). */
   GATEWAY_LINGER_MS: env.int(0, { min: 0, max: 1_000 }),
   /** Most records in one produce request. */

@@ -10,7 +10,11 @@ export const INGEST_PATH = '/v1/telemetry';
 export interface HttpIngestOptions {
   rawTopic: string;
   maxBodyBytes: number;
+  /** Requests being read or produced at once; more get 503 before their body is read (memory stays under maxInFlight × maxBodyBytes). */
+  maxInFlight: number;
   logger: Logger;
+  /** Least time between two warnings about refused credentials (the rest are counted in the next one). */
+  refusalLogIntervalMs?: number;
   checkToken(token: string): boolean;
   /** Whether Kafka is connected at all (a quick 503 without reading the body). */
   kafkaConnected(): boolean;
@@ -79,39 +83,78 @@ export function createHttpIngestHandler(o: HttpIngestOptions): (req: IncomingMes
     o.onStatus(status);
     reply(res, status, body, headers);
   };
+  const warnRefused = throttledWarning(o.logger, o.refusalLogIntervalMs ?? 10_000);
+  let inFlight = 0;
   return (req, res) => {
     void (async () => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== INGEST_PATH) return send(res, 404, { error: 'not found' });
       if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
       const token = bearerToken(req.headers.authorization);
-      if (token === undefined) return send(res, 401, { error: 'missing bearer token' }, { 'www-authenticate': 'Bearer' });
-      if (!o.checkToken(token)) return send(res, 403, { error: 'token not accepted' });
-      const declared = Number(req.headers['content-length'] ?? 0);
-      if (declared > o.maxBodyBytes) return send(res, 413, { error: `body over ${o.maxBodyBytes} bytes` }, { connection: 'close' });
-      if (!o.kafkaConnected()) return send(res, 503, { error: 'Kafka unavailable; retry later' }, { 'retry-after': '5' });
-      const body = await readBody(req, o.maxBodyBytes);
-      if (body === undefined) return send(res, 413, { error: `body over ${o.maxBodyBytes} bytes` }, { connection: 'close' });
-      const receivedAt = Date.now();
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(body.toString('utf8'));
-      } catch (err) {
-        return send(res, 400, { errors: [{ path: '', message: `body is not JSON: ${(err as Error).message}` }] });
+      const remote = req.socket.remoteAddress ?? '?';
+      if (token === undefined) {
+        warnRefused({ status: 401, remote }, 'HTTP ingest refused: no bearer token');
+        return send(res, 401, { error: 'missing bearer token' }, { 'www-authenticate': 'Bearer' });
       }
-      const result = validateIngest(parsed);
-      if (!result.ok) return send(res, 400, { errors: result.errors });
-      const records = ingestRecords(o.rawTopic, body, parsed, result.events.map((e) => e.deviceId), receivedAt, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
-      try {
-        await o.produce(records);
-      } catch {
-        return send(res, 503, { error: 'Kafka did not acknowledge; retry later' }, { 'retry-after': '5' });
+      if (!o.checkToken(token)) {
+        warnRefused({ status: 403, remote }, 'HTTP ingest refused: token not accepted');
+        return send(res, 403, { error: 'token not accepted' });
       }
-      return send(res, 202, { accepted: result.events.length, records: records.length });
+      if (inFlight >= o.maxInFlight) return send(res, 503, { error: `${o.maxInFlight} requests in flight; retry later` }, { 'retry-after': '1', connection: 'close' });
+      inFlight++;
+      try {
+        await ingest(req, res);
+      } finally {
+        inFlight--;
+      }
     })().catch((err: unknown) => {
       o.logger.error({ err }, 'HTTP ingest failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();
     });
+  };
+
+  async function ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > o.maxBodyBytes) return send(res, 413, { error: `body over ${o.maxBodyBytes} bytes` }, { connection: 'close' });
+    if (!o.kafkaConnected()) return send(res, 503, { error: 'Kafka unavailable; retry later' }, { 'retry-after': '5' });
+    const body = await readBody(req, o.maxBodyBytes);
+    if (body === undefined) return send(res, 413, { error: `body over ${o.maxBodyBytes} bytes` }, { connection: 'close' });
+    const receivedAt = Date.now();
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      return send(res, 400, { errors: [{ path: '', message: `body is not JSON: ${(err as Error).message}` }] });
+    }
+    const result = validateIngest(parsed);
+    if (!result.ok) return send(res, 400, { errors: result.errors });
+    const records = ingestRecords(o.rawTopic, body, parsed, result.events.map((e) => e.deviceId), receivedAt, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
+    try {
+      await o.produce(records);
+    } catch {
+      return send(res, 503, { error: 'Kafka did not acknowledge; retry later' }, { 'retry-after': '5' });
+    }
+    return send(res, 202, { accepted: result.events.length, records: records.length });
+  }
+}
+
+/**
+ * A warning that is written at most once per `intervalMs`; the ones held back in between are
+ * counted in the next (`suppressed`), so a client hammering with a wrong token cannot flood the log.
+ * The fields never include the token.
+ */
+function throttledWarning(logger: Logger, intervalMs: number): (fields: Record<string, unknown>, msg: string) => void {
+  let last = -Infinity;
+  let suppressed = 0;
+  return (fields, msg) => {
+    const now = Date.now();
+    if (now - last < intervalMs) {
+      suppressed++;
+      return;
+    }
+    logger.warn({ ...fields, suppressed }, msg);
+    last = now;
+    suppressed = 0;
   };
 }

@@ -130,6 +130,7 @@ export function createGatewayService(deps: ServiceDeps<GatewayConfig>): GatewayS
     createHttpIngestHandler({
       rawTopic: config.RAW_TOPIC,
       maxBodyBytes: config.GATEWAY_MAX_BODY_BYTES,
+      maxInFlight: config.GATEWAY_HTTP_MAX_IN_FLIGHT,
       logger: log,
       checkToken: createTokenCheck(config.GATEWAY_TOKENS),
       kafkaConnected: () => raw.connected,

@@ -13,7 +13,7 @@ describe('HTTP JSON ingest (POST /v1/telemetry)', () => {
 
   beforeAll(async () => {
     await createTopics([topic]);
-    gw = await startGateway({ RAW_TOPIC: topic, GATEWAY_TOKENS: 'other-token,good-token', GATEWAY_MAX_BODY_BYTES: '2048' });
+    gw = await startGateway({ RAW_TOPIC: topic, GATEWAY_TOKENS: 'other-token,good-token', GATEWAY_MAX_BODY_BYTES: '2048', GATEWAY_HTTP_MAX_IN_FLIGHT: '2' });
     url = `http://127.0.0.1:${gw.gateway.httpPort}/v1/telemetry`;
     await gw.untilReady();
   });
@@ -99,5 +99,29 @@ describe('HTTP JSON ingest (POST /v1/telemetry)', () => {
     expect(missing.headers.get('www-authenticate')).toBe('Bearer');
     expect(wrong.status).toBe(403);
     expect(await gw.metric('fleetstream_gateway_http_requests_total', { status: '403' })).toBe(1);
+  });
+
+  it('answers 503 with retry-after while GATEWAY_HTTP_MAX_IN_FLIGHT requests are still being read, and takes posts again once they end', async () => {
+    // Prepare: two authorized requests that announce a body and send only part of it hold both slots.
+    const body = JSON.stringify(event('dev-slow', 1));
+    const slow = [0, 1].map(() => {
+      const req = request(url, { method: 'POST', headers: { authorization: 'Bearer good-token', 'content-type': 'application/json', 'content-length': String(body.length) } });
+      req.on('error', () => undefined);
+      const status = new Promise<number>((resolve) => req.on('response', (res) => resolve(res.statusCode ?? 0)));
+      req.write(body.slice(0, 10));
+      return { req, status };
+    });
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Act
+    const refused = await post(JSON.stringify(event('dev-b', 2)));
+    for (const s of slow) s.req.end(body.slice(10));
+    const held = await Promise.all(slow.map((s) => s.status));
+    const after = await post(JSON.stringify(event('dev-b', 3)));
+
+    // Assess
+    expect([refused.status, refused.headers.get('retry-after')]).toEqual([503, '1']);
+    expect(held).toEqual([202, 202]);
+    expect(after.status).toBe(202);
   });
 });

@@ -145,7 +145,9 @@ describe('the gateway never logs a password, token or payload', () => {
     expect(dead.map((d) => d.value.equals(bad))).toEqual([true]);
     expect(code).toBe(0);
     const messages = child.lines.filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { msg: string }).msg);
-    expect(messages).toEqual(expect.arrayContaining(['gateway listening', 'bad packet sent to the DLQ, not acknowledged', 'stopped']));
+    expect(messages).toEqual(expect.arrayContaining(['gateway listening', 'bad packet sent to the DLQ, not acknowledged', 'HTTP ingest refused: token not accepted', 'stopped']));
+    // The refusal warnings are throttled (one per 10 s): the 401 right after the 403 is only counted.
+    expect(messages.filter((m) => m.startsWith('HTTP ingest refused'))).toEqual(['HTTP ingest refused: token not accepted']);
     // Assess: no secret, marker or payload bytes in any line
     const payloadHex = [good1, bad, good2, garbage].flatMap((p) => [p.toString('hex'), p.subarray(8, p.length - 4).toString('hex')]);
     for (const secret of [token, wrongToken, marker, hexMarker, ...payloadHex]) expect(containing(child.lines, secret)).toEqual([]);
