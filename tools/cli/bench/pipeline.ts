@@ -27,18 +27,26 @@ const halfSeconds = soakMinutes > 0 ? soakMinutes * 60 : quick ? 15 : 40;
 const repo = new URL('../../../', import.meta.url).pathname;
 const runDir = join(repo, 'runs', `${soakMinutes > 0 ? 'soak' : 'pipeline-bench'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(runDir, { recursive: true });
+const round1 = (x: number) => Math.round(x * 10) / 10;
 const log = (m: string) => process.stderr.write(`[pipeline-bench] ${m}\n`);
 
 const { state, started } = await up({ detached: true });
 const supervisor = new Supervisor(runDir);
 const rss = new Map<string, number>();
-const series: { at: number; service: string; rssMb: number; eventLoopLagMs: number }[] = [];
+const series: { at: number; service: string; rssMb: number; heapUsedMb: number; externalMb: number; eventLoopLagMs: number }[] = [];
 
 function sample(s: Snapshot): void {
   for (const [service, samples] of s.byService) {
     const mb = sum(samples, 'process_resident_memory_bytes') / 1048576;
     if (mb > 0) rss.set(service, Math.max(rss.get(service) ?? 0, mb));
-    series.push({ at: s.at, service, rssMb: mb, eventLoopLagMs: sum(samples, 'nodejs_eventloop_lag_seconds') * 1000 });
+    series.push({
+      at: s.at,
+      service,
+      rssMb: mb,
+      heapUsedMb: sum(samples, 'nodejs_heap_size_used_bytes') / 1048576,
+      externalMb: sum(samples, 'nodejs_external_memory_bytes') / 1048576,
+      eventLoopLagMs: sum(samples, 'nodejs_eventloop_lag_seconds') * 1000,
+    });
   }
 }
 
@@ -91,17 +99,30 @@ try {
   ];
   printMeasures(`pipeline bench (${devices} devices; e2e baseline = p50)`, measures);
   if (soakMinutes > 0) {
-    const flat: Record<string, { firstMb: number; lastMb: number; growthPct: number; maxLagMs: number }> = {};
+    // Flat = the JS heap in use (what a leak grows) ends within 10 % of where it was after the
+    // warm-up, compared over fifths of the run; RSS is shown too (V8 and the allocator keep pages
+    // they freed, so RSS climbs in steps and rarely comes back even without a leak).
+    const flat: Record<string, { heapFirstMb: number; heapLastMb: number; heapGrowthPct: number; rssFirstMb: number; rssLastMb: number; externalLastMb: number; maxLagMs: number; flat: boolean }> = {};
     for (const service of rss.keys()) {
       const points = series.filter((p) => p.service === service && p.rssMb > 0);
       const fifth = Math.max(1, Math.floor(points.length / 5));
-      const avg = (xs: typeof points) => xs.reduce((a, p) => a + p.rssMb, 0) / xs.length;
-      const firstMb = avg(points.slice(fifth, 2 * fifth)); // skip warm-up
-      const lastMb = avg(points.slice(-fifth));
-      flat[service] = { firstMb, lastMb, growthPct: ((lastMb - firstMb) / firstMb) * 100, maxLagMs: Math.max(...points.map((p) => p.eventLoopLagMs)) };
+      const avg = (xs: typeof points, k: 'rssMb' | 'heapUsedMb' | 'externalMb') => xs.reduce((a, p) => a + p[k], 0) / xs.length;
+      const early = points.slice(fifth, 2 * fifth); // skip warm-up
+      const late = points.slice(-fifth);
+      const heapFirstMb = avg(early, 'heapUsedMb');
+      const heapLastMb = avg(late, 'heapUsedMb');
+      const heapGrowthPct = ((heapLastMb - heapFirstMb) / heapFirstMb) * 100;
+      flat[service] = {
+        heapFirstMb: round1(heapFirstMb), heapLastMb: round1(heapLastMb), heapGrowthPct: round1(heapGrowthPct),
+        rssFirstMb: round1(avg(early, 'rssMb')), rssLastMb: round1(avg(late, 'rssMb')), externalLastMb: round1(avg(late, 'externalMb')),
+        maxLagMs: round1(Math.max(...points.map((p) => p.eventLoopLagMs))), flat: heapGrowthPct < 10,
+      };
     }
     writeFileSync(join(runDir, 'soak.json'), JSON.stringify({ minutes: soakMinutes, halfRate, flat, series }, null, 2));
     console.table(flat);
+    const grown = Object.entries(flat).filter(([, f]) => !f.flat).map(([service]) => service);
+    log(grown.length === 0 ? 'memory flat: every service ends within 10 % of its heap after the warm-up' : `memory NOT flat: ${grown.join(', ')}`);
+    if (grown.length > 0) code = 1;
   } else {
     writeBenchResults(new URL('./results/pipeline.json', import.meta.url), measures, { max, half, runDir });
   }

@@ -19,12 +19,12 @@ import { Supervisor } from './demo/supervisor.ts';
 import { IMEI_BASE } from './demo/pipeline.ts';
 import { CHAOS_USAGE, ChaosUsageError, parseChaosArgs, type ChaosOptions } from './chaos/options.ts';
 import { CHAOS_PORTS, ChaosPipeline, runNames } from './chaos/chaos-pipeline.ts';
-import { dropChaosAssets, seedChaosAssets, startAssetChanges } from './chaos/assets.ts';
+import { dropChaosAssets, readRegister, seedChaosAssets, startAssetChanges } from './chaos/assets.ts';
 import { AckLedger } from './chaos/ledger.ts';
 import { postInvalidHttp, produceBadRecords } from './chaos/bad-inputs.ts';
 import { runFaults, scheduleFaults, type FaultRecord } from './chaos/faults.ts';
 import { waitDrained } from './chaos/drain.ts';
-import { countRows, readRunTopics } from './chaos/reconcile.ts';
+import { countRows, readRunTopics, registerGaps } from './chaos/reconcile.ts';
 import { renderChaosTable, type ChaosResult } from './chaos/result.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
@@ -139,6 +139,14 @@ export async function runChaos(args: string[]): Promise<number> {
       { timeoutMs: Math.max(300_000, o.events * 2), onLag: (l) => Date.now() - drainStart > 5_000 && say(`lag ${JSON.stringify(l)}`) },
     );
     say(`drained after ${((Date.now() - drainStart) / 1000).toFixed(0)} s; reconciling`);
+    // The SQL source polls with a delay: give it up to a minute to bring the register's last changes.
+    const register = await readRegister(pgUrl, names.assetTable);
+    let assetGaps = await registerGaps(kafka, admin, names.topics.assets, register);
+    for (const until = Date.now() + 60_000; assetGaps.length > 0 && Date.now() < until; ) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      assetGaps = await registerGaps(kafka, admin, names.topics.assets, register);
+    }
+    if (assetGaps.length > 0) say(`reference.assets disagrees with the register for ${assetGaps.length} device(s), e.g. ${assetGaps.slice(0, 5).join(', ')}`);
     await cql.connect();
     const { counts, dlq } = await readRunTopics(kafka, admin, names, DLQ_TOPIC);
     const { rows, foreignRows, found, bySchemaVersion } = await countRows(cql, names.keyspace, ledger);
@@ -168,13 +176,13 @@ export async function runChaos(args: string[]): Promise<number> {
         ackedInDlq: inDlq, unackedRows: foreignRows, rowsBySchemaVersion: bySchemaVersion,
         dlqBadOnPurpose: dlq.badOnPurpose, dlqByReason: dlq.byReason, badRawProduced: badProduced, httpBadRejected: httpRejected, httpBadAccepted: httpAccepted,
         rawRecords: counts.rawRecords, parsedRecords: counts.parsedRecords, parsedDistinct: counts.parsedDistinct, enrichedRecords: counts.enrichedRecords,
-        assetChanges, assetRecords: counts.assetRecords, assetVersions: counts.assetVersions, topicsReadToEnd: counts.complete,
+        assetChanges, assetRecords: counts.assetRecords, assetVersions: counts.assetVersions, registerRows: register.size, assetGaps: assetGaps.length, topicsReadToEnd: counts.complete,
         lagAtEnd: lags, unplannedRestarts: pipeline.unplanned, feedSeconds: Math.round(feedSeconds),
       },
     };
     process.stdout.write(`${renderChaosTable(result)}\n`);
     const faultFailures = faults.filter((f) => f.error).length;
-    code = result.lost === 0 && result.unexplained === 0 && httpAccepted === 0 && faultFailures === 0 && dlq.badOnPurpose === badProduced ? 0 : 1;
+    code = result.lost === 0 && result.unexplained === 0 && httpAccepted === 0 && faultFailures === 0 && dlq.badOnPurpose === badProduced && assetGaps.length === 0 ? 0 : 1;
   } catch (err) {
     say(`failed: ${(err as Error).message}`);
     code = 1;

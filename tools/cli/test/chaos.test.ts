@@ -16,7 +16,7 @@ interface ChaosJson {
   duplicatesCollapsed: number;
   faults: { kind: string; error?: string }[];
   seconds: number;
-  detail: { dlqBadOnPurpose: number; badRawProduced: number; httpBadAccepted: number; rowsBySchemaVersion: Record<string, number> };
+  detail: { dlqBadOnPurpose: number; badRawProduced: number; httpBadAccepted: number; rowsBySchemaVersion: Record<string, number>; registerRows: number; assetGaps: number; assetChanges: number };
 }
 
 describe('fleetstream chaos', () => {
@@ -54,6 +54,10 @@ describe('fleetstream chaos', () => {
     expect(result.faults.map((f) => f.kind).sort()).toEqual([...faults].sort());
     expect(result.faults.filter((f) => f.error !== undefined)).toEqual([]);
     expect(result.duplicatesCollapsed).toBeGreaterThanOrEqual(0);
+    // The SQL source brought every change of the register: the last reference record of each row is that row.
+    expect(result.detail.assetChanges).toBeGreaterThan(0);
+    expect(result.detail.registerRows).toBeGreaterThan(0);
+    expect(result.detail.assetGaps).toBe(0);
     // Events enriched before the schema change were written from v1, those after it from v2; together every row.
     const byVersion = result.detail.rowsBySchemaVersion;
     expect(Object.keys(byVersion).sort()).toEqual(['1', '2']);

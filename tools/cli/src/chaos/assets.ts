@@ -79,3 +79,21 @@ export function startAssetChanges(url: string, table: string, rng: () => number,
     return changes;
   };
 }
+
+/** A register row as the reconciliation compares it: its owner, and whether it is soft-deleted. */
+export interface RegisterRow {
+  owner: string | null;
+  deleted: boolean;
+}
+
+/** The register's current state, by device id. */
+export async function readRegister(url: string, table: string): Promise<Map<string, RegisterRow>> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const rows = (await client.query<{ device_id: string; owner: string | null; deleted: boolean }>(`SELECT device_id, owner, deleted FROM ${table}`)).rows;
+    return new Map(rows.map((r) => [r.device_id, { owner: r.owner, deleted: r.deleted }]));
+  } finally {
+    await client.end();
+  }
+}

@@ -4,6 +4,7 @@ import type { AckLedger } from './ledger.ts';
 import type { RunNames } from './chaos-pipeline.ts';
 import { CHAOS_BAD_HEADER } from './bad-inputs.ts';
 import { readTopics } from './topic-reader.ts';
+import type { RegisterRow } from './assets.ts';
 
 /** What the run's topics hold, read to their end. */
 export interface TopicCounts {
@@ -128,4 +129,21 @@ export async function countRows(
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
   return { rows: found.size, foreignRows, found, bySchemaVersion };
+}
+
+/**
+ * The devices whose last reference.assets record disagrees with the register (a soft-deleted row
+ * needs a tombstone, a live row a record with its current owner): what the SQL source missed.
+ */
+export async function registerGaps(kafka: KafkaClient, admin: StreamAdmin, topic: string, register: Map<string, RegisterRow>): Promise<string[]> {
+  const latest = new Map<string, string | null>();
+  await readTopics(kafka, admin, [topic], (r) => {
+    if (r.key) latest.set(r.key.toString('utf8'), r.value ? r.value.toString('utf8') : null);
+  });
+  const gaps: string[] = [];
+  for (const [device, row] of register) {
+    const last = latest.get(device);
+    if (row.deleted ? last !== null : typeof last !== 'string' || (JSON.parse(last) as { owner?: unknown }).owner !== row.owner) gaps.push(device);
+  }
+  return gaps;
 }

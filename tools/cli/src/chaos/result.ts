@@ -37,6 +37,7 @@ export function renderChaosTable(r: ChaosResult): string {
     line('duplicates collapsed', r.duplicatesCollapsed, `parsed records ${String(d.parsedRecords)} for ${String(d.parsedDistinct)} events`),
     line('resends', d.resent, `packets given up ${String(d.givenUp)}; invalid HTTP bodies refused ${String(d.httpBadRejected)}`),
     line('asset changes', d.assetChanges, `reference records ${String(d.assetRecords)} (${String(d.assetVersions)} row versions)`),
+    line('register gaps', d.assetGaps, d.assetGaps === 0 ? `ok: the last reference record of each of ${String(d.registerRows)} register rows matches it` : 'FAILED: devices whose last reference record is not the register row'),
     line('seconds', r.seconds),
     '',
     'faults',
