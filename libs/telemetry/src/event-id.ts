@@ -40,13 +40,16 @@ export function eventId(input: EventIdInput, occurrence = 0): string {
   return uuidFromKey(eventIdKey(input), occurrence);
 }
 
-/** UUIDv8 from SHA-256 of `${key}:${occurrence}`. */
+const VARIANT = '89ab';
+
+/**
+ * UUIDv8 from SHA-256 of `${key}:${occurrence}`: the first 16 bytes, version nibble 8, variant bits
+ * 10. Hashes to hex (a string result costs far less than a Buffer from the binding) and sets the bits
+ * on the hex digits: digit 12 is the version nibble, digit 16 keeps its low two bits under 0b10.
+ */
 export function uuidFromKey(key: string, occurrence: number): string {
-  const digest = hash('sha256', `${key}:${occurrence}`, 'buffer');
-  digest[6] = (digest[6]! & 0x0f) | 0x80;
-  digest[8] = (digest[8]! & 0x3f) | 0x80;
-  const h = digest.toString('hex', 0, 16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  const h = hash('sha256', `${key}:${occurrence}`, 'hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${VARIANT[parseInt(h[16]!, 16) & 3]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /**
@@ -54,6 +57,7 @@ export function uuidFromKey(key: string, occurrence: number): string {
  * before: the `occurrence` argument of {@link uuidFromKey}.
  */
 export function occurrences(keys: readonly string[]): number[] {
+  if (keys.length === 1) return [0]; // most packets: no map needed
   const seen = new Map<string, number>();
   return keys.map((key) => {
     const n = seen.get(key) ?? 0;

@@ -13,5 +13,6 @@ export * from './event-codec.ts';
 export * from './enriched-versions.ts';
 export * from './event-id.ts';
 export * from './telemetry-events.ts';
+export * from './event-json.ts';
 export * from './json-ingest.ts';
 export * from './raw-headers.ts';

@@ -89,18 +89,11 @@ function outOfRange(index: number, field: string, value: number, range: string):
 }
 
 /**
- * One TelemetryEvent (schema v1) per AVL record of `packet`, in record order, with deterministic
- * eventIds (event-id.ts). OUT_OF_RANGE when a record has an impossible position (latitude outside
- * -90..90, longitude outside -180..180, heading above 360): the whole packet is refused, never a
- * partial result.
- *
- * @example toTelemetryEvents('356307042441013', Date.now(), decodeTcpPacket(frame))
+ * Checks a packet's device id and records (SCHEMA_INVALID, OUT_OF_RANGE) and returns each record's
+ * eventId key (event-id.ts), in record order. Shared by {@link toTelemetryEvents} and the direct
+ * JSON encoder (event-json.ts), so both refuse exactly the same packets.
  */
-export function toTelemetryEvents(
-  deviceId: string,
-  receivedAt: number,
-  packet: AvlPacketInput,
-): TelemetryEvent[] {
+export function recordKeys(deviceId: string, records: AvlPacketInput['records']): string[] {
   if (!DEVICE_ID.test(deviceId)) {
     throw new TelemetryError(
       'SCHEMA_INVALID',
@@ -110,7 +103,6 @@ export function toTelemetryEvents(
       },
     );
   }
-  const { records } = packet;
   const keys = new Array<string>(records.length);
   for (let i = 0; i < records.length; i++) {
     const r = records[i]!;
@@ -127,6 +119,24 @@ export function toTelemetryEvents(
       lon: r.longitude,
     });
   }
+  return keys;
+}
+
+/**
+ * One TelemetryEvent (schema v1) per AVL record of `packet`, in record order, with deterministic
+ * eventIds (event-id.ts). OUT_OF_RANGE when a record has an impossible position (latitude outside
+ * -90..90, longitude outside -180..180, heading above 360): the whole packet is refused, never a
+ * partial result.
+ *
+ * @example toTelemetryEvents('356307042441013', Date.now(), decodeTcpPacket(frame))
+ */
+export function toTelemetryEvents(
+  deviceId: string,
+  receivedAt: number,
+  packet: AvlPacketInput,
+): TelemetryEvent[] {
+  const { records } = packet;
+  const keys = recordKeys(deviceId, records);
   const seen = occurrences(keys);
   return records.map((r, i) => {
     const io = ioToJson(r.io);

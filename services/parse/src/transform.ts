@@ -1,11 +1,11 @@
 import {
   decodeTcpPacket,
   decodeUdpPacket,
-  encodeEvent,
   ingestToTelemetryEvents,
   SCHEMA_VERSION_HEADER,
   TELEMETRY_EVENT_SCHEMA_VERSION,
   TelemetryError,
+  telemetryEventsJson,
   toTelemetryEvents,
   validateIngest,
   type TelemetryEvent,
@@ -14,7 +14,7 @@ import {
 } from '@fleetstream/telemetry';
 
 export { RawHeaders };
-import { InvalidRecordError, type InboundRecord, type Transform, type TransformResult } from '@fleetstream/stream';
+import { InvalidRecordError, type InboundRecord, type OutboundRecord, type Transform, type TransformResult } from '@fleetstream/stream';
 
 
 /** Decodes one raw record into canonical events; throws TelemetryError / InvalidRecordError on bad input. */
@@ -49,32 +49,82 @@ export function decodeRaw(record: InboundRecord): TelemetryEvent[] {
 }
 
 /**
+ * Decodes one raw record straight to the JSON text of its canonical events (appended to `out`):
+ * the same events as {@link decodeRaw} then encodeEvent, without building event objects for the
+ * binary protocols. Returns the Kafka key of the events (the IMEI for TCP: the record's own key
+ * bytes; the packet's IMEI for UDP; each event's device id for JSON ingest) and their receivedAt.
+ * Throws as decodeRaw does; on a throw nothing was appended.
+ */
+export function decodeRawJson(record: InboundRecord, out: string[]): { key: Buffer | string | string[]; receivedAt: number } {
+  if (!record.value || record.value.length === 0) throw new InvalidRecordError('EMPTY_VALUE', 'the raw record has no value');
+  const receivedAt = Number(record.headers[RawHeaders.receivedAt] ?? record.timestamp);
+  const protocol = record.headers[RawHeaders.protocol] ?? 'teltonika-tcp';
+  if (protocol === 'teltonika-tcp') {
+    const deviceId = record.key?.toString('utf8');
+    if (!deviceId) throw new InvalidRecordError('MISSING_DEVICE_ID', 'a teltonika-tcp record needs the IMEI as its key');
+    telemetryEventsJson(deviceId, receivedAt, decodeTcpPacket(record.value), out);
+    // valid device ids are ASCII, so the key bytes are the device id's bytes
+    return { key: record.key!, receivedAt };
+  }
+  if (protocol === 'teltonika-udp') {
+    const packet = decodeUdpPacket(record.value);
+    telemetryEventsJson(packet.imei, receivedAt, packet, out);
+    return { key: packet.imei, receivedAt };
+  }
+  const events = decodeRaw(record);
+  for (const event of events) out.push(JSON.stringify(event));
+  return { key: events.map((e) => e.deviceId), receivedAt };
+}
+
+/**
  * The parse transformation: one canonical event per AVL record (or JSON event), keyed by device
  * id, schema version in a header; anything that cannot be decoded is a dead letter with the
  * decoder's error code as its reason.
+ *
+ * Per chunk, not per event: the events' JSON texts are encoded to UTF-8 in one buffer and each
+ * value is a view into it, and the events of one input record share one headers object.
  */
 export function parseTransform(outputTopic: string): Transform {
   const version = String(TELEMETRY_EVENT_SCHEMA_VERSION);
   return (records: InboundRecord[]): TransformResult => {
-    const result: TransformResult = { out: [], dead: [] };
+    const out: OutboundRecord[] = [];
+    const dead: TransformResult['dead'] = [];
+    const texts: string[] = [];
     for (const record of records) {
-      let events: TelemetryEvent[];
+      const first = texts.length;
+      let decoded: ReturnType<typeof decodeRawJson>;
       try {
-        events = decodeRaw(record);
+        decoded = decodeRawJson(record, texts);
       } catch (error) {
-        result.dead.push({ record, error });
+        texts.length = first;
+        dead.push({ record, error });
         continue;
       }
-      const receivedAt = String(events[0]?.receivedAt ?? record.timestamp);
-      for (const event of events) {
-        result.out.push({
-          topic: outputTopic,
-          key: event.deviceId,
-          value: encodeEvent(event),
-          headers: { [SCHEMA_VERSION_HEADER]: version, [RawHeaders.receivedAt]: receivedAt },
-        });
+      const { key, receivedAt } = decoded;
+      const headers = { [SCHEMA_VERSION_HEADER]: version, [RawHeaders.receivedAt]: String(receivedAt) };
+      for (let i = first; i < texts.length; i++) {
+        out.push({ topic: outputTopic, key: typeof key === 'object' && !Buffer.isBuffer(key) ? key[i - first]! : key, value: null, headers });
       }
     }
-    return result;
+    setValues(out, texts);
+    return { out, dead };
   };
+}
+
+/** Sets out[i].value to the UTF-8 bytes of texts[i]: one encoding and one allocation for the chunk. */
+function setValues(out: OutboundRecord[], texts: string[]): void {
+  if (texts.length === 0) return;
+  const joined = texts.join('');
+  const bytes = Buffer.from(joined, 'utf8');
+  if (bytes.length !== joined.length) {
+    // not all ASCII (JSON ingest never writes such text today): encode one by one
+    for (let i = 0; i < texts.length; i++) out[i]!.value = Buffer.from(texts[i]!, 'utf8');
+    return;
+  }
+  let offset = 0;
+  for (let i = 0; i < texts.length; i++) {
+    const end = offset + texts[i]!.length;
+    out[i]!.value = bytes.subarray(offset, end);
+    offset = end;
+  }
 }

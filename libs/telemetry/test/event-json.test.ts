@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import fc from 'fast-check';
+import {
+  CODEC_16,
+  CODEC_8_EXTENDED,
+  TelemetryError,
+  decodeTcpPacket,
+  encodeEvent,
+  hexToBuffer,
+  telemetryEventsJson,
+  toTelemetryEvents,
+} from '../src/index.ts';
+import type { AvlPacket, AvlRecord, IoElement } from '../src/index.ts';
+import { CODECS, packetArb } from './helpers/arbitraries.ts';
+import { WIKI_EXAMPLES } from './fixtures/teltonika-wiki-examples.ts';
+
+/** The reference: event objects, then JSON.stringify (encodeEvent). */
+function reference(deviceId: string, receivedAt: number, packet: AvlPacket): string[] | string {
+  try {
+    return toTelemetryEvents(deviceId, receivedAt, packet).map((e) => encodeEvent(e).toString('utf8'));
+  } catch (err) {
+    return (err as TelemetryError).code;
+  }
+}
+
+function fast(deviceId: string, receivedAt: number, packet: AvlPacket): string[] | string {
+  const out: string[] = [];
+  try {
+    expect(telemetryEventsJson(deviceId, receivedAt, packet, out)).toBe(packet.records.length);
+    return out;
+  } catch (err) {
+    expect(out).toEqual([]);
+    return (err as TelemetryError).code;
+  }
+}
+
+// ids behind the derived fields, so that they, their fallbacks and repeated ids come up often
+const WELL_KNOWN = [16, 48, 66, 67, 89, 103, 239, 240, 449];
+
+/** Packets with positions mostly in range and io ids mostly well-known (and repeated). */
+function eventPacketArb(codecId: (typeof CODECS)[number]): fc.Arbitrary<AvlPacket> {
+  return fc.tuple(packetArb(codecId), fc.boolean(), fc.array(fc.nat(WELL_KNOWN.length - 1), { minLength: 64, maxLength: 64 })).map(([packet, inRange, picks]) => ({
+    ...packet,
+    records: packet.records.map((r: AvlRecord, i): AvlRecord => ({
+      ...r,
+      ...(inRange ? { latitude: r.latitude / 24, longitude: r.longitude / 12, angle: r.angle % 361 } : {}),
+      io: r.io.map((e: IoElement, k): IoElement => (picks[(i * 7 + k) % 64]! % 3 === 0 ? e : ({ ...e, id: WELL_KNOWN[picks[(i * 5 + k) % 64]!]! } as IoElement))),
+    })),
+  }));
+}
+
+describe('telemetryEventsJson', () => {
+  it.each(CODECS)('writes exactly what encodeEvent(toTelemetryEvents(...)) writes, and refuses the same packets (codec %d)', (codecId) => {
+    fc.assert(
+      fc.property(
+        eventPacketArb(codecId),
+        fc.oneof(fc.constantFrom('356307042441013', 'SN-42.a_b:c', 'x'), fc.string({ maxLength: 70 })),
+        fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant(Number.NaN)),
+        (packet, deviceId, receivedAt) => {
+          expect(fast(deviceId, receivedAt, packet)).toEqual(reference(deviceId, receivedAt, packet));
+        },
+      ),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('writes the wiki examples as encodeEvent does', () => {
+    for (const example of WIKI_EXAMPLES) {
+      if (!example.hex.startsWith('00000000')) continue;
+      const packet = decodeTcpPacket(hexToBuffer(example.hex));
+      expect(fast('356307042441013', 1560161090000, packet)).toEqual(reference('356307042441013', 1560161090000, packet));
+    }
+  });
+
+  it('keeps the last value of a repeated io id and derives fields from it', () => {
+    const packet: AvlPacket = {
+      codecId: CODEC_8_EXTENDED,
+      records: [
+        {
+          timestamp: 1700000000000,
+          priority: 0,
+          longitude: -0.0000001,
+          latitude: 0,
+          altitude: -5,
+          angle: 360,
+          satellites: 0,
+          speed: 0,
+          eventIoId: 0,
+          io: [
+            { id: 239, width: 1, value: 1 },
+            { id: 66, width: 2, value: 12000 },
+            { id: 239, width: 8, value: 0n },
+            { id: 66, width: 8, value: 18446744073709551615n },
+            { id: 89, width: 'nx', value: Buffer.from([1, 2]) },
+            { id: 48, width: 1, value: 40 },
+          ],
+        },
+      ],
+    };
+    const [text] = fast('d1', 5, packet) as string[];
+    expect(JSON.parse(text!)).toMatchObject({ io: { '48': 40, '66': '18446744073709551615', '89': { hex: '0102' }, '239': 0 }, ignition: false });
+    expect(JSON.parse(text!)).not.toHaveProperty('externalVoltage');
+    expect(JSON.parse(text!)).toHaveProperty('fuelLevel', 40); // 89 is bytes, not a number: 48 is used
+    expect(text).toBe((reference('d1', 5, packet) as string[])[0]);
+  });
+
+  it('writes generationType last for Codec 16', () => {
+    const [text] = fast('d1', 5, { codecId: CODEC_16, records: [{ timestamp: 1, priority: 0, longitude: 1, latitude: 1, altitude: 0, angle: 0, satellites: 0, speed: 0, eventIoId: 0, generationType: 3, io: [] }] }) as string[];
+    expect(text!.endsWith(',"io":{},"generationType":3}')).toBe(true);
+  });
+});
