@@ -4,21 +4,42 @@ import type { Asset } from './event.ts';
 /** The remote lookup the resolver wraps (the asset API client in the service, a fake in unit tests). */
 export type FetchAsset = (deviceId: string, signal: AbortSignal) => Promise<Asset | null>;
 
+/** One remote call and the callers waiting for it. */
 interface InFlight {
-  promise: Promise<Asset | null>;
-  controller: AbortController;
-  waiters: number;
+  readonly deviceId: string;
+  readonly controller: AbortController;
+  readonly waiters: Set<Waiter>;
+}
+
+/** One caller of `resolve` waiting for a call. */
+interface Waiter {
+  readonly call: InFlight;
+  readonly group: SignalGroup;
+  readonly resolve: (asset: Asset | null) => void;
+  readonly reject: (err: unknown) => void;
+}
+
+/** The waiters that share one caller signal, behind a single abort listener. */
+interface SignalGroup {
+  readonly signal: AbortSignal;
+  readonly waiters: Set<Waiter>;
+  readonly onAbort: () => void;
 }
 
 /**
  * Cache + request coalescing in front of the asset API: a fresh cache entry answers at once;
- * concurrent requests for one device share one call (a Map key -> in-flight promise); answers,
+ * concurrent requests for one device share one call (a Map key -> in-flight call); answers,
  * 404s included, go to the cache. The shared call is aborted only when every waiter gave up.
+ *
+ * A caller's signal is usually shared by many items (the async operator gives one signal per
+ * batch), so waiters are grouped per signal behind one abort listener: an EventTarget walks its
+ * whole listener list on every add and remove, which a listener per waiter would pay per call.
  */
 export class AssetResolver {
   readonly #fetch: FetchAsset;
   readonly #cache: AssetCache;
   readonly #inFlight = new Map<string, InFlight>();
+  readonly #groups = new WeakMap<AbortSignal, SignalGroup>();
   readonly #onRemoteCall: () => void;
   readonly #onCoalesced: () => void;
 
@@ -32,56 +53,92 @@ export class AssetResolver {
   resolve(deviceId: string, signal: AbortSignal): Promise<Asset | null> {
     const cached = this.#cache.get(deviceId);
     if (cached !== undefined) return Promise.resolve(cached);
-    let f = this.#inFlight.get(deviceId);
-    if (f) {
+    if (signal.aborted) return Promise.reject(signal.reason);
+    let call = this.#inFlight.get(deviceId);
+    if (call) {
       this.#onCoalesced();
     } else {
-      const controller = new AbortController();
-      this.#onRemoteCall();
-      const promise = this.#fetch(deviceId, controller.signal).then(
-        (asset) => {
-          this.#inFlight.delete(deviceId);
-          this.#cache.set(deviceId, asset);
-          return asset;
-        },
-        (err: unknown) => {
-          this.#inFlight.delete(deviceId);
-          throw err;
-        },
-      );
-      f = { promise, controller, waiters: 0 };
-      this.#inFlight.set(deviceId, f);
+      call = this.#start(deviceId);
     }
-    return this.#wait(f, signal);
+    const shared = call;
+    return new Promise<Asset | null>((resolve, reject) => {
+      const group = this.#group(signal);
+      const waiter: Waiter = { call: shared, group, resolve, reject };
+      shared.waiters.add(waiter);
+      group.waiters.add(waiter);
+    });
   }
 
   get inFlight(): number {
     return this.#inFlight.size;
   }
 
-  #wait(f: InFlight, signal: AbortSignal): Promise<Asset | null> {
-    if (signal.aborted) return Promise.reject(signal.reason);
-    f.waiters++;
-    return new Promise<Asset | null>((resolve, reject) => {
-      let settled = false;
-      const onAbort = () => {
-        if (settled) return;
-        settled = true;
-        if (--f.waiters === 0) f.controller.abort(signal.reason);
-        reject(signal.reason);
-      };
-      const done = (fn: () => void) => {
-        if (settled) return;
-        settled = true;
-        signal.removeEventListener('abort', onAbort);
-        f.waiters--;
-        fn();
-      };
+  #start(deviceId: string): InFlight {
+    const call: InFlight = { deviceId, controller: new AbortController(), waiters: new Set() };
+    this.#inFlight.set(deviceId, call);
+    this.#onRemoteCall();
+    this.#fetch(deviceId, call.controller.signal).then(
+      (asset) => {
+        this.#forget(call);
+        this.#cache.set(deviceId, asset);
+        for (const w of call.waiters) {
+          this.#leave(w);
+          w.resolve(asset);
+        }
+        call.waiters.clear();
+      },
+      (err: unknown) => {
+        this.#forget(call);
+        for (const w of call.waiters) {
+          this.#leave(w);
+          w.reject(err);
+        }
+        call.waiters.clear();
+      },
+    );
+    return call;
+  }
+
+  #forget(call: InFlight): void {
+    if (this.#inFlight.get(call.deviceId) === call) this.#inFlight.delete(call.deviceId);
+  }
+
+  #group(signal: AbortSignal): SignalGroup {
+    let group = this.#groups.get(signal);
+    if (group === undefined) {
+      const waiters = new Set<Waiter>();
+      const onAbort = () => this.#abortGroup(signal, waiters);
+      group = { signal, waiters, onAbort };
+      this.#groups.set(signal, group);
       signal.addEventListener('abort', onAbort, { once: true });
-      f.promise.then(
-        (v) => done(() => resolve(v)),
-        (err: unknown) => done(() => reject(err)),
-      );
-    });
+    }
+    return group;
+  }
+
+  /** A waiter is done (its call settled): it leaves its signal's group, the last one removes the listener. */
+  #leave(w: Waiter): void {
+    const group = w.group;
+    group.waiters.delete(w);
+    if (group.waiters.size === 0) {
+      group.signal.removeEventListener('abort', group.onAbort);
+      this.#groups.delete(group.signal);
+    }
+  }
+
+  /** A signal aborted: its waiters give up (rejected with its reason); calls nobody waits for are aborted. */
+  #abortGroup(signal: AbortSignal, waiters: Set<Waiter>): void {
+    this.#groups.delete(signal);
+    const reason: unknown = signal.reason;
+    for (const w of waiters) {
+      const call = w.call;
+      call.waiters.delete(w);
+      if (call.waiters.size === 0) {
+        // Nobody waits any more: later callers of this device start a fresh call.
+        this.#forget(call);
+        call.controller.abort(reason);
+      }
+      w.reject(reason);
+    }
+    waiters.clear();
   }
 }

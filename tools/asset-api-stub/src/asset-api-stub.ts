@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DeadlineQueue } from './deadline-queue.ts';
 
 /** The asset record the stub answers with (GET /assets/:deviceId). */
 export interface StubAsset {
@@ -62,8 +63,6 @@ export function syntheticAsset(deviceId: string): StubAsset | undefined {
   };
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
 /**
  * An asset-details HTTP service for tests, the demo and the bench: a real node:http server with
  * configurable latency, error rate and slow tail, and scripted failures.
@@ -87,23 +86,11 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
   const scripted: number[] = [];
   const stats = { requests: 0, byDevice: new Map<string, number>() };
 
-  const answer = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
-      return;
-    }
-    const m = /^\/assets\/([^/]+)$/.exec(path);
-    if (req.method !== 'GET' || !m) {
-      res.writeHead(404).end();
-      return;
-    }
-    const deviceId = decodeURIComponent(m[1] as string);
-    stats.requests++;
-    stats.byDevice.set(deviceId, (stats.byDevice.get(deviceId) ?? 0) + 1);
-    const scriptedStatus = scripted.shift();
-    const delay = slowTailRate > 0 && random() < slowTailRate ? slowTailMs : latencyMs;
-    if (delay > 0) await sleep(delay);
+  // Every delayed answer waits in one deadline-ordered queue (one timer for the stub), due at its
+  // arrival + latency on the high-resolution clock: see DeadlineQueue for why not a timer each.
+  const due = new DeadlineQueue();
+
+  const reply = (res: ServerResponse, deviceId: string, scriptedStatus: number | undefined): void => {
     if (res.destroyed) return; // the client gave up (timeout): nothing to answer
     if (scriptedStatus !== undefined) {
       res.writeHead(scriptedStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'scripted failure' }));
@@ -121,10 +108,42 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
     res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(asset));
   };
 
-  const server = createServer((req, res) => {
-    answer(req, res).catch(() => {
-      if (!res.headersSent) res.writeHead(500).end();
+  const answer = (req: IncomingMessage, res: ServerResponse): void => {
+    const arrivedAt = performance.now();
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (req.method === 'GET' && path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
+      return;
+    }
+    const m = /^\/assets\/([^/]+)$/.exec(path);
+    if (req.method !== 'GET' || !m) {
+      res.writeHead(404).end();
+      return;
+    }
+    const deviceId = decodeURIComponent(m[1] as string);
+    stats.requests++;
+    stats.byDevice.set(deviceId, (stats.byDevice.get(deviceId) ?? 0) + 1);
+    const scriptedStatus = scripted.shift();
+    const delay = slowTailRate > 0 && random() < slowTailRate ? slowTailMs : latencyMs;
+    if (delay <= 0) {
+      reply(res, deviceId, scriptedStatus);
+      return;
+    }
+    due.at(arrivedAt + delay, () => {
+      try {
+        reply(res, deviceId, scriptedStatus);
+      } catch {
+        if (!res.headersSent) res.writeHead(500).end();
+      }
     });
+  };
+
+  const server = createServer((req, res) => {
+    try {
+      answer(req, res);
+    } catch {
+      if (!res.headersSent) res.writeHead(500).end();
+    }
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
@@ -148,6 +167,7 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
     },
     close: () =>
       new Promise<void>((resolve) => {
+        due.clear();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

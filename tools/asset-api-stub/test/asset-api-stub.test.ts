@@ -88,6 +88,24 @@ describe('the asset API stub over real HTTP', () => {
     expect(tailMs).toBeGreaterThanOrEqual(295);
   });
 
+  test('a delayed answer to a client that gave up is skipped, and later requests are still answered', async () => {
+    // Prepare
+    stub = await createAssetApiStub({ port: 0, latencyMs: 50 });
+    const gaveUp = fetch(`${stub.url}/assets/dev-1`, { signal: AbortSignal.timeout(10) }).then(
+      () => 'answered',
+      () => 'aborted',
+    );
+
+    // Act
+    const first = await gaveUp;
+    const later = await get(stub, '/assets/dev-2');
+
+    // Assess
+    expect(first).toBe('aborted');
+    expect(later.status).toBe(200);
+    expect(stub.stats.requests).toBe(2);
+  });
+
   test('answers 404 for other paths and methods', async () => {
     // Prepare
     stub = await createAssetApiStub({ port: 0 });
