@@ -281,7 +281,8 @@ describe('AsyncOperator', () => {
   });
 
   it('keeps each key in order in per-key mode while other keys go on', async () => {
-    // Prepare: device "slow" takes 40 ms a call, device "fast" 1 ms; inputs interleaved
+    // Prepare: device "slow" takes 250 ms a call, device "fast" 1 ms; inputs interleaved (wide
+    // margins: the six fast calls in a row must end before one slow call, even on a loaded machine)
     const probe = concurrencyProbe();
     const emitted: string[] = [];
     const items = [
@@ -298,11 +299,12 @@ describe('AsyncOperator', () => {
     const keyOf = (item: string): string => item.split('-')[0]!;
     const op = operator<string, string>({
       capacity: 4,
+      timeoutMs: 5_000,
       mode: 'per-key',
       keyOf,
       call: (item) =>
         probe.around(keyOf(item), async () => {
-          await sleep(keyOf(item) === 'slow' ? 40 : 1);
+          await sleep(keyOf(item) === 'slow' ? 250 : 1);
           return item;
         }),
     });
@@ -458,15 +460,16 @@ describe('AsyncOperator', () => {
   });
 
   it('times out a retried call at the deadline of its item and frees its slot', async () => {
-    // Prepare: a 50 ms deadline and a first backoff of 40 ms; the second call takes long
+    // Prepare: a 300 ms deadline and a first backoff of 40 ms; the second call takes far longer
+    // (margins wide enough for a loaded machine's late timers)
     let calls = 0;
     const op = operator<string, string>({
-      timeoutMs: 50,
+      timeoutMs: 300,
       retry: { attempts: 5, baseMs: 80, maxMs: 80, isRetryable, random: () => 0.5 },
       call: async () => {
         calls++;
         if (calls === 1) throw new RetryableError('busy');
-        await sleep(100);
+        await sleep(3_000);
         return 'late';
       },
     });
