@@ -17,6 +17,7 @@ import { Supervisor } from '../src/demo/supervisor.ts';
 import { startPipeline, startSimulator, type Pipeline } from '../src/demo/pipeline.ts';
 import { scrape, type Snapshot } from '../src/demo/view.ts';
 import { buckets, histogramQuantile, sum } from '../src/demo/prom-text.ts';
+import { memoryVerdict, type MemoryVerdict } from '../src/soak-verdict.ts';
 
 const { values } = parseArgs({ options: { soak: { type: 'string' } } });
 const quick = process.env.BENCH_QUICK === '1';
@@ -61,6 +62,7 @@ async function phase(pipeline: Pipeline, name: string, rate: number, seconds: nu
     await new Promise((r) => setTimeout(r, every));
     sample(await scrape(pipeline.metricPorts));
   }
+  const fedUntil = Date.now();
   // let the pipeline drain what was sent
   for (let i = 0; i < 60; i += 1) {
     const s = await scrape(pipeline.metricPorts);
@@ -71,7 +73,7 @@ async function phase(pipeline: Pipeline, name: string, rate: number, seconds: nu
   const after = await scrape(pipeline.metricPorts);
   const summary = JSON.parse(readFileSync(jsonFile, 'utf8')) as { records: number; acked: number; durationMs: number; errors: number };
   const window = new Map([...buckets(after.byService.get('store') ?? [], 'fleetstream_end_to_end_latency_seconds')].map(([le, c]) => [le, c - (buckets(before.byService.get('store') ?? [], 'fleetstream_end_to_end_latency_seconds').get(le) ?? 0)]));
-  return { eventsPerSec: summary.records / (summary.durationMs / 1000), packetsPerSec: summary.acked / (summary.durationMs / 1000), p99Ms: (histogramQuantile(0.99, window) ?? 0) * 1000, p50Ms: (histogramQuantile(0.5, window) ?? 0) * 1000, errors: summary.errors };
+  return { eventsPerSec: summary.records / (summary.durationMs / 1000), packetsPerSec: summary.acked / (summary.durationMs / 1000), p99Ms: (histogramQuantile(0.99, window) ?? 0) * 1000, p50Ms: (histogramQuantile(0.5, window) ?? 0) * 1000, errors: summary.errors, fedUntil };
 }
 
 let code = 0;
@@ -99,29 +101,16 @@ try {
   ];
   printMeasures(`pipeline bench (${devices} devices; e2e baseline = p50)`, measures);
   if (soakMinutes > 0) {
-    // Flat = the JS heap in use (what a leak grows) ends within 10 % of where it was after the
-    // warm-up, compared over fifths of the run; RSS is shown too (V8 and the allocator keep pages
-    // they freed, so RSS climbs in steps and rarely comes back even without a leak).
-    const flat: Record<string, { heapFirstMb: number; heapLastMb: number; heapGrowthPct: number; rssFirstMb: number; rssLastMb: number; externalLastMb: number; maxLagMs: number; flat: boolean }> = {};
+    // Samples of the soak phase only (the drain's are taken every second, after the feed ended).
+    const flat: Record<string, MemoryVerdict & { maxLagMs: number }> = {};
     for (const service of rss.keys()) {
-      const points = series.filter((p) => p.service === service && p.rssMb > 0);
-      const fifth = Math.max(1, Math.floor(points.length / 5));
-      const avg = (xs: typeof points, k: 'rssMb' | 'heapUsedMb' | 'externalMb') => xs.reduce((a, p) => a + p[k], 0) / xs.length;
-      const early = points.slice(fifth, 2 * fifth); // skip warm-up
-      const late = points.slice(-fifth);
-      const heapFirstMb = avg(early, 'heapUsedMb');
-      const heapLastMb = avg(late, 'heapUsedMb');
-      const heapGrowthPct = ((heapLastMb - heapFirstMb) / heapFirstMb) * 100;
-      flat[service] = {
-        heapFirstMb: round1(heapFirstMb), heapLastMb: round1(heapLastMb), heapGrowthPct: round1(heapGrowthPct),
-        rssFirstMb: round1(avg(early, 'rssMb')), rssLastMb: round1(avg(late, 'rssMb')), externalLastMb: round1(avg(late, 'externalMb')),
-        maxLagMs: round1(Math.max(...points.map((p) => p.eventLoopLagMs))), flat: heapGrowthPct < 10,
-      };
+      const points = series.filter((p) => p.service === service && p.rssMb > 0 && p.at <= half.fedUntil);
+      flat[service] = { ...memoryVerdict(points), maxLagMs: round1(Math.max(...points.map((p) => p.eventLoopLagMs))) };
     }
     writeFileSync(join(runDir, 'soak.json'), JSON.stringify({ minutes: soakMinutes, halfRate, flat, series }, null, 2));
     console.table(flat);
     const grown = Object.entries(flat).filter(([, f]) => !f.flat).map(([service]) => service);
-    log(grown.length === 0 ? 'memory flat: every service ends within 10 % of its heap after the warm-up' : `memory NOT flat: ${grown.join(', ')}`);
+    log(grown.length === 0 ? 'memory flat: no service ends with its live heap over 10 % above its earlier floors' : `memory NOT flat: ${grown.join(', ')}`);
     if (grown.length > 0) code = 1;
   } else {
     writeBenchResults(new URL('./results/pipeline.json', import.meta.url), measures, { max, half, runDir });
