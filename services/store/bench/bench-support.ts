@@ -3,6 +3,7 @@
  * partition-pinned producer and an in-process store.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import kafkajs from 'kafkajs';
 import type cassandra from 'cassandra-driver';
 import type { Registry } from 'prom-client';
@@ -10,6 +11,7 @@ import { startService } from '@fleetstream/stream';
 import { uuidFromKey } from '@fleetstream/telemetry';
 import { createCassandraClient } from '../src/cassandra-client.ts';
 import { storeDefinition } from '../src/definition.ts';
+import { createStoreService } from '../src/service.ts';
 import { apply, loadTopology, plan } from '../src/topology/index.ts';
 import { createKafkajsClient } from '@fleetstream/stream';
 
@@ -96,9 +98,14 @@ export async function produceEvents(topic: string, from: number, to: number, bat
   await producer.disconnect();
 }
 
-/** The real store, in this process, on a free health port. */
-export async function startStore(env: { keyspace: string; input: string; dlq: string; group: string; extra?: Record<string, string> }) {
-  return startService(storeDefinition, {
+/**
+ * The real store, in this process, on a free health port; with `client`, the store writes through
+ * that Cassandra client (which the caller then shuts down) instead of its own.
+ */
+export async function startStore(env: { keyspace: string; input: string; dlq: string; group: string; extra?: Record<string, string>; client?: cassandra.Client }) {
+  const { client } = env;
+  const definition = client ? { ...storeDefinition, create: (deps: Parameters<typeof storeDefinition.create>[0]) => createStoreService(deps, { client }) } : storeDefinition;
+  return startService(definition, {
     env: {
       KAFKA_BROKERS: brokers.join(','),
       CASSANDRA_CONTACT_POINTS: contactPoints.join(','),
@@ -131,4 +138,53 @@ export async function committedLag(admin: kafkajs.Admin, group: string, topic: s
 
 export async function dropKeyspace(client: cassandra.Client, keyspace: string): Promise<void> {
   await client.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`, [], { prepare: false, readTimeout: 60_000 }).catch(() => undefined);
+}
+
+/** Sum and count of a histogram (over all label sets) in a registry; zeros when absent. */
+export async function histogramSumCount(registry: Registry, name: string): Promise<{ sum: number; count: number }> {
+  const m = registry.getSingleMetric(name);
+  if (!m) return { sum: 0, count: 0 };
+  const { values } = await m.get();
+  const total = (suffix: string) => values.filter((v) => 'metricName' in v && v.metricName === `${name}${suffix}`).reduce((s, v) => s + v.value, 0);
+  return { sum: total('_sum'), count: total('_count') };
+}
+
+/** CPU used between {@link cpuMeter} and its `stop()`. */
+export interface CpuUse {
+  /** The whole host busy, % of all its cores (100 = every core busy all the time). */
+  hostBusyPct: number;
+  /** This process, % of one core. */
+  benchPct: number;
+  cores: number;
+}
+
+function hostTicks(): { busy: number; total: number; cores: number } {
+  const lines = readFileSync('/proc/stat', 'utf8').split('\n');
+  // cpu  user nice system idle iowait irq softirq steal ...
+  const f = lines[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return { busy: total - idle, total, cores: lines.filter((l) => /^cpu\d/.test(l)).length };
+}
+
+/** Starts measuring the host's and this process's CPU (Linux /proc/stat; zeros elsewhere). */
+export function cpuMeter(): { stop(): CpuUse } {
+  const t0 = performance.now();
+  const u0 = process.cpuUsage();
+  let h0: ReturnType<typeof hostTicks> | undefined;
+  try {
+    h0 = hostTicks();
+  } catch {
+    h0 = undefined;
+  }
+  return {
+    stop() {
+      const wallUs = (performance.now() - t0) * 1000;
+      const u = process.cpuUsage(u0);
+      const benchPct = Math.round(((u.user + u.system) / wallUs) * 100);
+      if (!h0) return { hostBusyPct: 0, benchPct, cores: 0 };
+      const h1 = hostTicks();
+      return { hostBusyPct: Math.round(((h1.busy - h0.busy) / Math.max(1, h1.total - h0.total)) * 100), benchPct, cores: h1.cores };
+    },
+  };
 }

@@ -3,7 +3,7 @@
  * input topic, then started; every 500 ms the run samples the committed lag (admin offsets), the
  * consumer's own lag gauge, the sink concurrency, rows/s and overload errors, until the committed
  * lag is 0. It then checks that no write failed for good (DLQ empty, every event a row) and writes
- * runs/catchup-<timestamp>/catchup.json with catchup-lag.svg, catchup-concurrency.svg and
+ * runs/catchup-<timestamp>/catchup.json (BENCH_RUN_DIR instead of runs/ when set) with catchup-lag.svg, catchup-concurrency.svg and
  * catchup-rate.svg beside it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -76,7 +76,7 @@ async function countRows(keyspace: string, total: number): Promise<number> {
 }
 
 function writeRunFolder(result: Omit<CatchUpResult, 'folder'>): string {
-  const folder = join(repoRoot, 'runs', `catchup-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+  const folder = join(process.env.BENCH_RUN_DIR ?? join(repoRoot, 'runs'), `catchup-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(folder, { recursive: true });
   const s = result.samples;
   writeFileSync(join(folder, 'catchup.json'), JSON.stringify(result, null, 2));

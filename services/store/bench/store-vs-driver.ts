@@ -2,16 +2,17 @@
  * Bench `store-vs-bare-driver`: the real store (Kafka consumer, decode, PositionWriter under the
  * adaptive concurrency, checkpointed commits) against a bare cassandra-driver loop that writes the
  * same rows with the same prepared statements and the same single-partition batches at a fixed
- * concurrency, in the same run, each into a fresh keyspace. The bare run's statements are recorded
- * from a PositionWriter over the same chunks the store consumes (500 records of one partition), so
- * both runs send Cassandra exactly the same work; the bare run has no Kafka, no decoding and no
- * limiter, so its rate is the sink's ceiling and the ratio is what the store keeps of it.
+ * concurrency, in the same run, each into a fresh keyspace. The store runs first, through a client
+ * that records every write it sends; the bare run then replays exactly those calls, in the same
+ * order (keyspace renamed). So both runs send Cassandra the same work even where the store's chunks
+ * follow Kafka's fetches rather than a round 500 records (a 1,250-record fetch is cut 500/500/250,
+ * and a smaller chunk writes the same per-device index and latest-state rows for fewer positions).
+ * The bare run has no Kafka, no decoding and no limiter, so its rate is the sink's ceiling and the
+ * ratio is what the store keeps of it.
  */
-import type cassandra from 'cassandra-driver';
-import { AdaptiveConcurrency, type BenchMeasure } from '@fleetstream/stream';
-import { PositionWriter, type CqlSink } from '../src/position-writer.ts';
-import type { StoredEvent } from '../src/event.ts';
-import { benchEvent, cassandraClient, createTopics, dropKeyspace, freshKeyspace, id, metricSum, PARTITIONS, produceEvents, sleep, startStore } from './bench-support.ts';
+import cassandra from 'cassandra-driver';
+import type { BenchMeasure } from '@fleetstream/stream';
+import { cassandraClient, cpuMeter, createTopics, dropKeyspace, freshKeyspace, histogramSumCount, id, metricSum, produceEvents, sleep, startStore, type CpuUse } from './bench-support.ts';
 
 type Call = { kind: 'execute'; query: string; params: unknown[] } | { kind: 'batch'; queries: { query: string; params: unknown[] }[] };
 
@@ -23,29 +24,44 @@ export interface WriteRun {
   calls: number;
   concurrency: string;
   errors: number;
+  /** Mean duration of one successful call (statement or batch), ms. */
+  meanLatencyMs: number;
+  /** Calls in flight on average (Little's law: total call time / wall time). */
+  meanInFlight: number;
+  cpu: CpuUse;
+  /** The store's concurrency limit over time (seconds since its start). */
+  limitOverTime?: { t: number; limit: number; eventsDone: number }[];
 }
 
-/** The statements a PositionWriter sends for `events`, in consumer chunks of `chunk` records per partition. */
-async function recordCalls(keyspace: string, total: number, chunk: number): Promise<Call[]> {
-  const calls: Call[] = [];
-  const sink: CqlSink = {
-    execute: async (query, params) => void calls.push({ kind: 'execute', query, params }),
-    batch: async (queries) => void calls.push({ kind: 'batch', queries }),
-  };
-  const unlimited = new AdaptiveConcurrency({ min: 1_000_000, max: 1_000_000 });
-  const writer = new PositionWriter({ sink, keyspace, concurrency: unlimited });
-  const byPartition: StoredEvent[][] = Array.from({ length: PARTITIONS }, () => []);
-  for (let i = 0; i < total; i++) {
-    const e = benchEvent(i);
-    // Through JSON, as the store sees it (dates, numbers).
-    byPartition[e.partition]!.push(JSON.parse(JSON.stringify(e.event)) as StoredEvent);
-  }
-  // Interleave the partitions' chunks the way four concurrent partition consumers would.
-  const longest = Math.max(...byPartition.map((p) => p.length));
-  for (let at = 0; at < longest; at += chunk) {
-    for (const events of byPartition) if (at < events.length) await writer.write(events.slice(at, at + chunk));
-  }
-  return calls;
+/**
+ * A client that forwards to `client` and appends every write (INSERT statement or batch) to
+ * `calls`; reads (the readiness check) pass through unrecorded.
+ */
+function recordingClient(client: cassandra.Client, calls: Call[]): cassandra.Client {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'execute') {
+        return (query: string, params: unknown[], options: cassandra.QueryOptions) => {
+          if (/^\s*insert/i.test(query)) calls.push({ kind: 'execute', query, params });
+          return target.execute(query, params, options);
+        };
+      }
+      if (prop === 'batch') {
+        return (queries: { query: string; params: unknown[] }[], options: cassandra.QueryOptions) => {
+          calls.push({ kind: 'batch', queries });
+          return target.batch(queries, options);
+        };
+      }
+      const value: unknown = Reflect.get(target, prop, receiver);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+/** The calls with every `from.` keyspace prefix in their statements turned into `to.`. */
+function inKeyspace(calls: Call[], from: string, to: string): Call[] {
+  const q = (query: string) => query.replaceAll(`${from}.`, `${to}.`);
+  return calls.map((c) => (c.kind === 'execute' ? { ...c, query: q(c.query) } : { kind: 'batch', queries: c.queries.map((x) => ({ ...x, query: q(x.query) })) }));
 }
 
 /** Runs the recorded calls with `concurrency` workers; an error is counted and the call retried. */
@@ -54,15 +70,19 @@ async function bare(client: cassandra.Client, calls: Call[], total: number, conc
   // Statements are prepared on first use, as in the store (the driver caches them per client).
   let next = 0;
   let errors = 0;
+  let callMs = 0;
+  const cpu = cpuMeter();
   const t0 = performance.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       for (let i = next++; i < calls.length; i = next++) {
         const c = calls[i]!;
         for (;;) {
+          const started = performance.now();
           try {
             if (c.kind === 'execute') await client.execute(c.query, c.params, options);
             else await client.batch(c.queries, { ...options, logged: false });
+            callMs += performance.now() - started;
             break;
           } catch {
             errors++;
@@ -73,30 +93,85 @@ async function bare(client: cassandra.Client, calls: Call[], total: number, conc
     }),
   );
   const seconds = (performance.now() - t0) / 1000;
-  return { run: 'bare cassandra-driver', events: total, seconds, eventsPerSec: total / seconds, calls: calls.length, concurrency: `fixed ${concurrency}`, errors };
+  return {
+    run: 'bare cassandra-driver',
+    events: total,
+    seconds,
+    eventsPerSec: total / seconds,
+    calls: calls.length,
+    concurrency: `fixed ${concurrency}`,
+    errors,
+    meanLatencyMs: callMs / calls.length,
+    meanInFlight: callMs / 1000 / seconds,
+    cpu: cpu.stop(),
+  };
 }
 
-/** The real store from a fresh group over `input`, timed from its first written chunk to its last. */
-async function store(keyspace: string, input: string, total: number, maxConcurrency: number): Promise<WriteRun> {
-  const { deps, shutdown } = await startStore({ keyspace, input, dlq: `bench-dlq-${id()}`, group: `store-bench-${id()}`, extra: { STORE_MAX_CONCURRENCY: String(maxConcurrency) } });
-  let t0 = 0;
-  let c0 = 0;
+/**
+ * The real store from a fresh group over `input`, timed from the moment its first chunk is handed
+ * to the handler (the group join is Kafka's, not the sink's) to its last written chunk, so the
+ * limiter's ramp from its initial limit counts.
+ */
+async function store(keyspace: string, input: string, total: number, maxConcurrency: number, client: cassandra.Client): Promise<WriteRun> {
+  const extra: Record<string, string> = { STORE_MAX_CONCURRENCY: String(maxConcurrency) };
+  // The store's own tuning passes through (a bench of other settings without code changes).
+  for (const k of ['STORE_MIN_CONCURRENCY', 'STORE_INITIAL_CONCURRENCY', 'STORE_SLOW_START', 'STORE_BATCH_MAX_ROWS', 'MAX_RECORDS_PER_BATCH', 'MAX_IN_FLIGHT', 'PARTITIONS_CONCURRENCY']) {
+    if (process.env[k]) extra[k] = process.env[k];
+  }
+  const t0 = performance.now();
+  const { deps, shutdown } = await startStore({ keyspace, input, dlq: `bench-dlq-${id()}`, group: `store-bench-${id()}`, extra, client });
+  const latency = 'fleetstream_store_write_latency_seconds';
+  const limitOverTime: NonNullable<WriteRun['limitOverTime']> = [];
+  let cpu: ReturnType<typeof cpuMeter> | undefined;
+  let tStart = 0;
   let peak = 0;
-  let done = 0;
+  let done: number;
+  let lastSample = -Infinity;
+  let seconds: number;
+  let use: CpuUse | undefined;
+  let calls: { sum: number; count: number };
   try {
     for (;;) {
       done = await metricSum(deps.registry, 'fleetstream_records_out_total');
-      peak = Math.max(peak, await metricSum(deps.registry, 'fleetstream_sink_concurrency'));
-      if (done > 0 && t0 === 0) [t0, c0] = [performance.now(), done];
+      const limit = await metricSum(deps.registry, 'fleetstream_sink_concurrency');
+      const now = performance.now();
+      if (tStart === 0 && (done > 0 || (await metricSum(deps.registry, 'fleetstream_inflight')) > 0)) {
+        [tStart, cpu] = [now, cpuMeter()];
+      }
+      if (tStart === 0) {
+        await sleep(5);
+        continue;
+      }
+      peak = Math.max(peak, limit);
+      if (now - lastSample >= 250 || done >= total) {
+        limitOverTime.push({ t: Number(((now - tStart) / 1000).toFixed(2)), limit, eventsDone: done });
+        lastSample = now;
+      }
       if (done >= total) break;
       await sleep(20);
     }
+    // Measured before the shutdown: the consumer's leave and the client's close are not the store's work.
+    seconds = (performance.now() - tStart) / 1000;
+    use = cpu?.stop();
+    calls = await histogramSumCount(deps.registry, latency);
   } finally {
     await shutdown();
   }
-  const seconds = (performance.now() - t0) / 1000;
   const overloads = await metricSum(deps.registry, 'fleetstream_store_overload_errors_total');
-  return { run: 'store (service)', events: total, seconds, eventsPerSec: (done - c0) / seconds, calls: 0, concurrency: `adaptive, peak ${peak}`, errors: overloads };
+  console.error(`store-vs-bare-driver: store handed its first chunk ${((tStart - t0) / 1000).toFixed(1)} s after its start`);
+  return {
+    run: 'store (service)',
+    events: total,
+    seconds,
+    eventsPerSec: done / seconds,
+    calls: calls.count,
+    concurrency: `adaptive, peak ${peak}`,
+    errors: overloads,
+    meanLatencyMs: (calls.sum * 1000) / Math.max(1, calls.count),
+    meanInFlight: calls.sum / seconds,
+    cpu: use ?? { hostBusyPct: 0, benchPct: 0, cores: 0 },
+    limitOverTime,
+  };
 }
 
 /** Runs both and returns the measure (goal >= 0.9) and the two runs. */
@@ -109,17 +184,21 @@ export async function benchStoreVsDriver(total: number): Promise<{ measure: Benc
   console.error(`store-vs-bare-driver: producing ${total} enriched events`);
   await produceEvents(input, 0, total);
   const [ksBare, ksStore] = [await freshKeyspace(client), await freshKeyspace(client)];
+  const storeClient = cassandraClient();
   try {
-    console.error('store-vs-bare-driver: bare driver');
-    const b = await bare(client, await recordCalls(ksBare, total, 500), total, maxConcurrency);
     console.error('store-vs-bare-driver: store');
-    const s = await store(ksStore, input, total, maxConcurrency);
+    const calls: Call[] = [];
+    const s = await store(ksStore, input, total, maxConcurrency, recordingClient(storeClient, calls));
+    await storeClient.shutdown();
+    console.error(`store-vs-bare-driver: bare driver replaying the store's ${calls.length} calls`);
+    const b = await bare(client, inKeyspace(calls, ksStore, ksBare), total, maxConcurrency);
     const ratio = s.eventsPerSec / b.eventsPerSec;
     return {
       measure: { name: 'store-vs-bare-driver', value: Math.round(s.eventsPerSec), unit: 'rows/s', baseline: Math.round(b.eventsPerSec), ratio: Number(ratio.toFixed(3)), goal: 0.9 },
       runs: [b, s],
     };
   } finally {
+    await storeClient.shutdown();
     await dropKeyspace(client, ksBare);
     await dropKeyspace(client, ksStore);
     await client.shutdown();

@@ -1,6 +1,6 @@
 import type cassandra from 'cassandra-driver';
-import { AdaptiveConcurrency, createConsumerService, DlqWriter, InvalidRecordError, type DeadLetter, type InboundRecord, type Service, type ServiceDeps, type ConsumerRunner } from '@fleetstream/stream';
-import type { StoreConfig } from './config.ts';
+import { AdaptiveConcurrency, createConsumerService, type AdaptiveConcurrencyOptions, DlqWriter, InvalidRecordError, type DeadLetter, type InboundRecord, type Service, type ServiceDeps, type ConsumerRunner } from '@fleetstream/stream';
+import { DEFAULT_INITIAL_CONCURRENCY, type StoreConfig } from './config.ts';
 import { cassandraConnection, createCassandraClient } from './cassandra-client.ts';
 import { isOverloadError } from './overload.ts';
 import { decodeStoredEvent, type StoredEvent } from './event.ts';
@@ -23,7 +23,7 @@ export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { cl
   const client =
     options.client ??
     createCassandraClient(cassandraConnection(config));
-  const concurrency = new AdaptiveConcurrency({ min: 1, max: config.STORE_MAX_CONCURRENCY });
+  const concurrency = new AdaptiveConcurrency(storeConcurrencyOptions(config));
   concurrency.onChange = (limit) => metrics.sinkConcurrency.set({ service: svc }, limit);
   metrics.sinkConcurrency.set({ service: svc }, concurrency.limit);
   let lastOverloadLog = 0;
@@ -122,6 +122,20 @@ export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { cl
       if (!options.client) await client.shutdown();
     },
   });
+}
+
+/**
+ * The write limiter's options from the config: [STORE_MIN_CONCURRENCY, STORE_MAX_CONCURRENCY],
+ * starting at STORE_INITIAL_CONCURRENCY (default 8, clamped into the range) with slow start unless
+ * STORE_SLOW_START=false. Starting low keeps a catch-up from opening at full blast; slow start
+ * (doubling per window until the first overload) reaches the sink's concurrency in a few
+ * round trips instead of one step per window.
+ */
+export function storeConcurrencyOptions(config: Pick<StoreConfig, 'STORE_MIN_CONCURRENCY' | 'STORE_MAX_CONCURRENCY' | 'STORE_INITIAL_CONCURRENCY' | 'STORE_SLOW_START'>): AdaptiveConcurrencyOptions {
+  const min = config.STORE_MIN_CONCURRENCY;
+  const max = config.STORE_MAX_CONCURRENCY;
+  const initial = config.STORE_INITIAL_CONCURRENCY ?? Math.min(max, Math.max(min, DEFAULT_INITIAL_CONCURRENCY));
+  return { min, max, initial, slowStart: config.STORE_SLOW_START };
 }
 
 /** Errors that no retry can fix: Cassandra's "invalid request" (0x2200) or a value the driver cannot encode. */

@@ -97,7 +97,7 @@ describe('the store across a Cassandra crash', () => {
     const admin = streamAdmin();
     await admin.connect();
     const written = async () => Number(/fleetstream_records_out_total\{service="store",topic="cassandra"\} (\d+)/.exec(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text())?.[1] ?? 0);
-    let rowsBeforeKill = 0;
+    let rowsBeforeKill: number;
     const healthzWhileDown: number[] = [];
     let readyzDownAfterMs = -1;
     let writtenWhileDown = -1;

@@ -23,7 +23,8 @@
  * Exit codes: 0 done, 1 a failed run, 2 bad input.
  */
 import { parseArgs } from 'node:util';
-import { baseConfigSchema, ConfigError, createKafkajsClient, DLQ_TOPIC, DlqHeaders, kafkaConnection, loadConfig, type Headers, type KafkaClient } from '@fleetstream/stream';
+import { ConfigError, DLQ_TOPIC, DlqHeaders, type Headers, type KafkaClient } from '@fleetstream/stream';
+import { kafkaFromEnv } from './connections.ts';
 import { describeDlqRecord, matchesFilter, replayRecord, skipReason, summarizeByReason, type DlqEntry, type DlqFilter } from './dlq/dlq-entry.ts';
 import { readTopicToEnd } from './dlq/read-dlq.ts';
 import { formatTable } from './format-table.ts';
@@ -118,13 +119,6 @@ function parseOptions(args: string[]): Options | 'help' {
     dryRun: values['dry-run'] === true,
     setHeaders: parseSetHeaders(values['set-header'] ?? []),
   };
-}
-
-/** The Kafka client from the KAFKA_* variables only (the CLI has no health port or log level). */
-function kafkaFromEnv(): KafkaClient {
-  const kafkaEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('KAFKA_')));
-  const config = loadConfig(baseConfigSchema, kafkaEnv);
-  return createKafkajsClient(kafkaConnection(config, 'fleetstream-cli'));
 }
 
 async function inspect(kafka: KafkaClient, o: Options): Promise<void> {

@@ -7,14 +7,16 @@
  * (default datacenter1), CASSANDRA_USERNAME/PASSWORD. Exit codes: 0 done, 1 a failed run, 2 bad input.
  */
 import { parseArgs } from 'node:util';
-import { createCassandraClient, readPositions, type PositionRow } from '@fleetstream/store/lib';
+import { readPositions, type PositionRow } from '@fleetstream/store/lib';
+import { cassandraConfigFromEnv, cassandraFromEnv } from './connections.ts';
 import { formatTable } from './format-table.ts';
 
 const USAGE = `usage: fleetstream positions <deviceId> [--from <iso|ms>] [--to <iso|ms>] [--limit N] [--json]
   --from, --to   time range (inclusive), ISO 8601 or epoch milliseconds
   --limit        at most N positions, newest first (default 50)
   --json         one JSON object per line instead of a table
-environment: CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC`;
+environment: CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC,
+  CASSANDRA_USERNAME/CASSANDRA_PASSWORD, CASSANDRA_SSL, CASSANDRA_SSL_CA_FILE (as the store reads them)`;
 
 class UsageError extends Error {}
 
@@ -40,7 +42,7 @@ export async function runPositions(args: string[]): Promise<number> {
   let to: number | undefined;
   let limit: number;
   let json: boolean;
-  let contactPoints: string[];
+  let cassandraConfig: ReturnType<typeof cassandraConfigFromEnv>;
   try {
     const { values, positionals } = parseArgs({
       args,
@@ -59,24 +61,19 @@ export async function runPositions(args: string[]): Promise<number> {
     limit = values.limit === undefined ? 50 : Number(values.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 100_000) throw new UsageError(`--limit must be an integer between 1 and 100000, got "${values.limit}"`);
     json = values.json === true;
-    const cps = process.env.CASSANDRA_CONTACT_POINTS?.trim();
-    if (!cps) throw new UsageError('CASSANDRA_CONTACT_POINTS is required (a comma-separated list of host:port)');
-    contactPoints = cps.split(',').map((s) => s.trim());
+    cassandraConfig = cassandraConfigFromEnv();
   } catch (err) {
     process.stderr.write(`fleetstream positions: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
     return 2;
   }
-  const keyspace = process.env.CASSANDRA_KEYSPACE?.trim() || 'fleetstream';
-  if (!/^[A-Za-z][A-Za-z0-9_]{0,47}$/.test(keyspace)) {
-    process.stderr.write(`fleetstream positions: CASSANDRA_KEYSPACE "${keyspace}" is not a Cassandra identifier\n`);
+  const keyspace = cassandraConfig.CASSANDRA_KEYSPACE;
+  let client: ReturnType<typeof cassandraFromEnv>;
+  try {
+    client = cassandraFromEnv(cassandraConfig);
+  } catch (err) {
+    process.stderr.write(`fleetstream positions: ${(err as Error).message}\n`);
     return 2;
   }
-  const client = createCassandraClient({
-    contactPoints,
-    localDataCenter: process.env.CASSANDRA_LOCAL_DC?.trim() || 'datacenter1',
-    username: process.env.CASSANDRA_USERNAME?.trim() || undefined,
-    password: process.env.CASSANDRA_PASSWORD,
-  });
   try {
     await client.connect();
     const rows = await readPositions(client, keyspace, { deviceId, from, to, limit });

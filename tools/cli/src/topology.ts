@@ -9,8 +9,9 @@
  * POSITIONS_TTL_SECONDS (default: the file's). Exit codes: 0 done, 1 a failed run, 2 bad input.
  */
 import { parseArgs } from 'node:util';
-import { createKafkajsClient, type StreamAdmin } from '@fleetstream/stream';
-import { apply, createCassandraClient, DEFAULT_TOPOLOGY_FILE, describeAction, loadTopology, plan, StoreError, type DesiredTopology } from '@fleetstream/store/lib';
+import type { KafkaClient, StreamAdmin } from '@fleetstream/stream';
+import { apply, DEFAULT_TOPOLOGY_FILE, describeAction, loadTopology, plan, StoreError, type DesiredTopology } from '@fleetstream/store/lib';
+import { cassandraFromEnv, kafkaFromEnv } from './connections.ts';
 import { formatTable } from './format-table.ts';
 
 const USAGE = `usage: fleetstream topology plan|apply [--file <topology.json>] [--json] [--topic-prefix <prefix>] [--allow-delete]
@@ -20,15 +21,10 @@ const USAGE = `usage: fleetstream topology plan|apply [--file <topology.json>] [
   --topic-prefix    prefix every topic name (test clusters, side-by-side environments)
   --allow-delete    also delete topics of the topology's families that the file no longer lists
   --json            print JSON instead of a table
-environment: KAFKA_BROKERS, CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC, POSITIONS_TTL_SECONDS`;
+environment: KAFKA_BROKERS (+ KAFKA_SSL*, KAFKA_SASL_* as the services read them), CASSANDRA_CONTACT_POINTS,
+  CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC (+ CASSANDRA_USERNAME/PASSWORD, CASSANDRA_SSL*), POSITIONS_TTL_SECONDS`;
 
 class UsageError extends Error {}
-
-function requiredEnv(name: string): string {
-  const v = process.env[name]?.trim();
-  if (!v) throw new UsageError(`${name} is required (a comma-separated list of host:port)`);
-  return v;
-}
 
 function loadDesired(file: string | undefined, topicPrefix: string | undefined): DesiredTopology {
   const ttl = process.env.POSITIONS_TTL_SECONDS?.trim();
@@ -50,8 +46,8 @@ export async function runTopology(args: string[]): Promise<number> {
   let sub: string | undefined;
   let values: { file?: string; json?: boolean; 'topic-prefix'?: string; 'allow-delete'?: boolean; help?: boolean };
   let desired: DesiredTopology;
-  let brokers: string[];
-  let contactPoints: string[];
+  let kafka: KafkaClient;
+  let cassandra: ReturnType<typeof cassandraFromEnv>;
   try {
     const parsed = parseArgs({
       args,
@@ -65,21 +61,15 @@ export async function runTopology(args: string[]): Promise<number> {
     }
     sub = parsed.positionals[0];
     if ((sub !== 'plan' && sub !== 'apply') || parsed.positionals.length > 1) throw new UsageError(`expected plan or apply, got ${parsed.positionals.join(' ') || '(nothing)'}`);
-    brokers = requiredEnv('KAFKA_BROKERS').split(',').map((s) => s.trim());
-    contactPoints = requiredEnv('CASSANDRA_CONTACT_POINTS').split(',').map((s) => s.trim());
     desired = loadDesired(values.file, values['topic-prefix']);
+    kafka = kafkaFromEnv();
+    cassandra = cassandraFromEnv();
   } catch (err) {
     process.stderr.write(`fleetstream topology: ${err instanceof Error ? err.message : String(err)}\n${USAGE}\n`);
     return 2;
   }
 
-  const admin: StreamAdmin = createKafkajsClient({ brokers, clientId: 'fleetstream-cli' }).admin();
-  const cassandra = createCassandraClient({
-    contactPoints,
-    localDataCenter: process.env.CASSANDRA_LOCAL_DC?.trim() || 'datacenter1',
-    username: process.env.CASSANDRA_USERNAME?.trim() || undefined,
-    password: process.env.CASSANDRA_PASSWORD,
-  });
+  const admin: StreamAdmin = kafka.admin();
   try {
     await admin.connect();
     await cassandra.connect();

@@ -118,6 +118,20 @@ describe('fleetstream positions', () => {
   });
 });
 
+describe('fleetstream positions and topology read the connection variables as the services do', () => {
+  test.each([
+    [['positions', 'dev-1'], {}, 'fleetstream positions: CASSANDRA_CONTACT_POINTS: is required'],
+    [['positions', 'dev-1'], { CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', CASSANDRA_USERNAME: 'ops' }, 'fleetstream positions: CASSANDRA_PASSWORD: is required when CASSANDRA_USERNAME is set'],
+    [['positions', 'dev-1'], { CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', CASSANDRA_SSL_CA_FILE: '/nonexistent.pem' }, 'fleetstream positions: CASSANDRA_SSL_CA_FILE: is set but CASSANDRA_SSL is false'],
+    [['positions', 'dev-1'], { CASSANDRA_CONTACT_POINTS: '127.0.0.1:1', CASSANDRA_KEYSPACE: 'no-dashes' }, 'fleetstream positions: CASSANDRA_KEYSPACE: must be a Cassandra identifier'],
+    [['topology', 'plan'], { KAFKA_BROKERS: '127.0.0.1:1', KAFKA_SASL_MECHANISM: 'scram-sha-512', CASSANDRA_CONTACT_POINTS: '127.0.0.1:1' }, 'fleetstream topology: KAFKA_SASL_USERNAME: is required when KAFKA_SASL_MECHANISM is set'],
+  ])('%j with %j exits 2 naming the variable', async (args, env, message) => {
+    const { code, stderr } = await run(args, env);
+    expect(code).toBe(2);
+    expect(stderr.split('\n')[0]).toContain(message);
+  });
+});
+
 describe('fleetstream topology', () => {
   test('plan --json lists every topic and migration on a fresh prefix and keyspace; bad usage exits 2', async () => {
     // Prepare
@@ -138,6 +152,6 @@ describe('fleetstream topology', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr.split('\n')[0]).toBe('fleetstream topology: expected plan or apply, got destroy');
     expect(noEnv.code).toBe(2);
-    expect(noEnv.stderr.split('\n')[0]).toBe('fleetstream topology: KAFKA_BROKERS is required (a comma-separated list of host:port)');
+    expect(noEnv.stderr.split('\n')[0]).toBe('fleetstream topology: KAFKA_BROKERS: is required (must be a comma-separated list of host:port)');
   });
 });
