@@ -19,6 +19,8 @@ export interface BenchMeasure {
   baseline: number | null;
   ratio: number | null;
   goal: number | null;
+  /** 'lower' when the goal is a ceiling (calls per event, failures); the goal is a floor otherwise. */
+  better?: 'higher' | 'lower';
 }
 
 export interface StageRun {

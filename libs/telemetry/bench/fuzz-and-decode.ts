@@ -271,7 +271,7 @@ function main(): number {
       ratio: null,
       goal: null,
     },
-    { name: 'fuzz-failures', value: failures, unit: 'cases', baseline: null, ratio: null, goal: 0 },
+    { name: 'fuzz-failures', value: failures, unit: 'cases', baseline: null, ratio: null, goal: 0, better: 'lower' },
   ];
   const target = fileURLToPath(new URL('./results/telemetry.json', import.meta.url));
   mkdirSync(fileURLToPath(new URL('./results/', import.meta.url)), { recursive: true });
