@@ -4,38 +4,15 @@
  * record each, so records/s in = packets/s. Writes bench/results/parse.json.
  */
 import { randomUUID } from 'node:crypto';
-import { CODEC_8, encodeTcpPacket } from '@fleetstream/telemetry';
 import { benchProduce, benchTopics, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from '@fleetstream/stream';
 import { parseTransform } from '../src/transform.ts';
+import { benchPacket as packet } from './bench-packets.ts';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const total = Number(process.env.BENCH_PACKETS ?? 200_000);
 const id = () => randomUUID().slice(0, 8);
 const [input, outPass, outParse] = [`bench-raw-${id()}`, `bench-pass-${id()}`, `bench-parsed-${id()}`];
 await benchTopics(brokers, [input, outPass, outParse, 'telemetry.dlq'], 4);
-const packet = (i: number) =>
-  encodeTcpPacket({
-    codecId: CODEC_8,
-    records: [
-      {
-        timestamp: 1_700_000_000_000 + i * 1000,
-        priority: 0,
-        longitude: 25.1 + (i % 1000) / 1e4,
-        latitude: 54.6 + (i % 777) / 1e4,
-        altitude: 120,
-        angle: i % 360,
-        satellites: 9,
-        speed: i % 90,
-        eventIoId: 0,
-        io: [
-          { id: 239, width: 1, value: 1 },
-          { id: 240, width: 1, value: 1 },
-          { id: 66, width: 2, value: 12800 },
-          { id: 16, width: 4, value: i },
-        ],
-      },
-    ],
-  });
 console.error(`producing ${total} raw packets`);
 await benchProduce(
   brokers,

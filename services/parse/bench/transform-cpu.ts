@@ -4,35 +4,12 @@
  * one core. Prints records/s of the transform alone, so a change to decode / eventId / encode can be
  * measured without the broker's noise.
  */
-import { CODEC_8, encodeTcpPacket } from '@fleetstream/telemetry';
 import type { InboundRecord } from '@fleetstream/stream';
 import { parseTransform } from '../src/transform.ts';
+import { benchPacket as packet } from './bench-packets.ts';
 
 const total = Number(process.env.BENCH_PACKETS ?? 200_000);
 const rounds = Number(process.env.BENCH_ROUNDS ?? 5);
-const packet = (i: number) =>
-  encodeTcpPacket({
-    codecId: CODEC_8,
-    records: [
-      {
-        timestamp: 1_700_000_000_000 + i * 1000,
-        priority: 0,
-        longitude: 25.1 + (i % 1000) / 1e4,
-        latitude: 54.6 + (i % 777) / 1e4,
-        altitude: 120,
-        angle: i % 360,
-        satellites: 9,
-        speed: i % 90,
-        eventIoId: 0,
-        io: [
-          { id: 239, width: 1, value: 1 },
-          { id: 240, width: 1, value: 1 },
-          { id: 66, width: 2, value: 12800 },
-          { id: 16, width: 4, value: i },
-        ],
-      },
-    ],
-  });
 const receivedAt = String(Date.now());
 const records: InboundRecord[] = Array.from({ length: total }, (_, i) => ({
   topic: 'bench-raw',
