@@ -157,7 +157,8 @@ describe('the store across a Cassandra crash', () => {
     const unexpected: string[] = [];
     for (const [k, ids] of expected) {
       const [deviceId, day] = k.split('|');
-      const rs = await client.execute(`SELECT event_id FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`, [deviceId, day], { prepare: true, fetchSize: 50_000 });
+      // The test's own session reconnects on its driver's backoff, which may lag the store's: retry.
+      const rs = await waitFor(() => client.execute(`SELECT event_id FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`, [deviceId, day], { prepare: true, fetchSize: 50_000 }), 120_000, "the test's Cassandra session after the restart");
       const got = new Set(rs.rows.map((r) => String(r.event_id)));
       for (const id of ids) if (!got.has(id)) missing.push(`${k}|${id}`);
       for (const id of got) if (!ids.has(id)) unexpected.push(`${k}|${id}`);
