@@ -17,8 +17,8 @@ import { AssetApiClient } from '../src/asset-client.ts';
 import { AssetCache } from '../src/asset-cache.ts';
 import { AssetResolver } from '../src/asset-resolver.ts';
 import { createEnrichMetrics } from '../src/enrich-metrics.ts';
-import { createEnrichTransform, fallbackResolution, type Resolution } from '../src/enrich-transform.ts';
-import { statusOf, type Asset } from '../src/event.ts';
+import { createEnrichTransform, fallbackResolution } from '../src/enrich-transform.ts';
+import { enrichmentOf, type Asset, type Enrichment } from '../src/event.ts';
 import { uuidFromKey } from '@fleetstream/telemetry';
 
 const LATENCY_MS = 20;
@@ -30,14 +30,13 @@ function build(url: string, registry: Registry, timeoutMs = 10_000) {
   const cache = new AssetCache({ ttlMs: 300_000, negativeTtlMs: 60_000, maxEntries: 1_000_000 });
   const client = new AssetApiClient({ url, connections: CAPACITY, connectTimeoutMs: 1_000, readTimeoutMs: 2_000 });
   const resolver = new AssetResolver({ fetch: (id, s) => client.fetchAsset(id, s), cache, onRemoteCall: () => metrics.countRemoteCall() });
-  const operator = new AsyncOperator<string, Resolution>({
+  const operator = new AsyncOperator<string, Enrichment>({
     capacity: CAPACITY,
     timeoutMs,
     mode: 'per-key',
     keyOf: (id) => id,
     call: async (id, signal) => {
-      const asset = await resolver.resolve(id, signal);
-      return { asset, status: statusOf(asset), source: 'remote' as const };
+      return enrichmentOf(await resolver.resolve(id, signal), 'remote');
     },
     retry: { attempts: 3, baseMs: 20, maxMs: 200, isRetryable },
     fallback: (id) => fallbackResolution(cache, id),

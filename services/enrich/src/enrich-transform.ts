@@ -3,13 +3,11 @@ import type { AssetCache } from './asset-cache.ts';
 import type { EnrichMetrics } from './enrich-metrics.ts';
 import { EnrichError } from './errors.ts';
 import { ENRICHED_EVENT_SCHEMA_VERSION, SCHEMA_VERSION_HEADER, type EnrichedSchemaVersion, type TelemetryEvent } from '@fleetstream/telemetry';
-import { decodeParsedEvent, enrichAndEncode, statusOf, type Asset, type Enrichment } from './event.ts';
+import { decodeParsedEvent, enrichAndEncode, enrichmentOf, type Asset, type Enrichment } from './event.ts';
 
-/** What a device lookup ends with. */
-export type Resolution = Enrichment;
 
 /** The fallback of the remote operator: stale cached data -> partial, nothing -> missing. */
-export function fallbackResolution(cache: AssetCache, deviceId: string): Resolution {
+export function fallbackResolution(cache: AssetCache, deviceId: string): Enrichment {
   const stale = cache.stale(deviceId);
   return stale ? { asset: stale, status: 'partial', source: 'fallback' } : { asset: null, status: 'missing', source: 'fallback' };
 }
@@ -26,7 +24,7 @@ export interface EnrichTransformOptions {
   table: { get(deviceId: string): Asset | undefined };
   cache: AssetCache;
   /** Remote lookups, one item per distinct device id of a chunk. */
-  operator: AsyncOperator<string, Resolution>;
+  operator: AsyncOperator<string, Enrichment>;
   metrics: EnrichMetrics;
   service: string;
   /** Version of the enriched events written (default ENRICHED_EVENT_SCHEMA_VERSION). */
@@ -48,7 +46,7 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
     const n = records.length;
     const dead: DeadLetter[] = [];
     const events = new Array<TelemetryEvent | undefined>(n);
-    const resolved = new Array<Resolution | undefined>(n);
+    const resolved = new Array<Enrichment | undefined>(n);
     const misses = new Map<string, number[]>();
     let hits = 0;
     let cacheHits = 0;
@@ -68,14 +66,14 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
       const fromTable = o.table.get(id);
       if (fromTable !== undefined) {
         hits++;
-        resolved[i] = { asset: fromTable, status: statusOf(fromTable), source: 'table' };
+        resolved[i] = enrichmentOf(fromTable, 'table');
         continue;
       }
       missCount++;
       const cached = o.cache.get(id);
       if (cached !== undefined) {
         cacheHits++;
-        resolved[i] = { asset: cached, status: statusOf(cached), source: 'cache' };
+        resolved[i] = enrichmentOf(cached, 'cache');
         continue;
       }
       const waiting = misses.get(id);

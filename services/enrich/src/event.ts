@@ -56,6 +56,11 @@ export function enrichAndEncode(event: TelemetryEvent, found: Enrichment, versio
   return encodeEnrichedEvent(toEnrichedEvent(event, found, version));
 }
 
+/** What a lookup found, from `source`: the asset and the status it earns. */
+export function enrichmentOf(asset: Asset | null, source: EnrichmentSource): Enrichment {
+  return { asset, status: statusOf(asset), source };
+}
+
 /** The status an asset earns: ok when every field is known, partial otherwise; missing for none. */
 export function statusOf(asset: Asset | null): EnrichmentStatus {
   if (asset === null) return 'missing';

@@ -14,8 +14,8 @@ import { AssetCache } from './asset-cache.ts';
 import { AssetResolver } from './asset-resolver.ts';
 import type { EnrichConfig } from './config.ts';
 import { createEnrichMetrics, type EnrichMetrics } from './enrich-metrics.ts';
-import { createEnrichTransform, fallbackResolution, type Resolution } from './enrich-transform.ts';
-import { statusOf } from './event.ts';
+import { createEnrichTransform, fallbackResolution } from './enrich-transform.ts';
+import { enrichmentOf, type Enrichment } from './event.ts';
 import { ReferenceTable } from './reference-table.ts';
 
 /** The running enrich service, with its parts exposed for tests. */
@@ -60,14 +60,13 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     onCoalesced: () => metrics.coalesced.inc({ service }),
   });
   const stage = 'enrich-remote';
-  const operator = new AsyncOperator<string, Resolution>({
+  const operator = new AsyncOperator<string, Enrichment>({
     capacity: config.ENRICH_CAPACITY,
     timeoutMs: config.ENRICH_TIMEOUT_MS,
     mode: config.ENRICH_MODE,
     keyOf: (id) => id,
     call: async (id, signal) => {
-      const asset = await resolver.resolve(id, signal);
-      return { asset, status: statusOf(asset), source: 'remote' };
+      return enrichmentOf(await resolver.resolve(id, signal), 'remote');
     },
     retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS, isRetryable },
     fallback: config.ENRICH_FAILURE_POLICY === 'emit' ? (id) => fallbackResolution(cache, id) : undefined,

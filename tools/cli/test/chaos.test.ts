@@ -3,21 +3,15 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { ChaosResult } from '../src/chaos/result.ts';
 
 const bin = fileURLToPath(new URL('../bin/fleetstream.js', import.meta.url));
 const events = Number(process.env.CHAOS_TEST_EVENTS ?? 20_000);
 
-interface ChaosJson {
-  acked: number;
-  rows: number;
-  dlq: number;
-  lost: number;
-  unexplained: number;
-  duplicatesCollapsed: number;
-  faults: { kind: string; error?: string }[];
-  seconds: number;
+/** The --json output: the reconciliation, with the detail fields these tests read. */
+type ChaosJson = Omit<ChaosResult, 'detail'> & {
   detail: { dlqBadOnPurpose: number; badRawProduced: number; httpBadAccepted: number; rowsBySchemaVersion: Record<string, number>; registerRows: number; assetGaps: number; assetChanges: number };
-}
+};
 
 describe('fleetstream chaos', () => {
   test('rejects a missing --events and an unknown fault with exit code 2', () => {
