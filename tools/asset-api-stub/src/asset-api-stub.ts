@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DeadlineQueue } from './deadline-queue.ts';
+import { createHttp1Server, type StubRequest, type StubResponder } from './http1-server.ts';
 
 /** The asset record the stub answers with (GET /assets/:deviceId). */
 export interface StubAsset {
@@ -64,8 +64,8 @@ export function syntheticAsset(deviceId: string): StubAsset | undefined {
 }
 
 /**
- * An asset-details HTTP service for tests, the demo and the bench: a real node:http server with
- * configurable latency, error rate and slow tail, and scripted failures.
+ * An asset-details HTTP service for tests, the demo and the bench: a real HTTP/1.1 server (keep-alive,
+ * pipelining; see {@link createHttp1Server}) with configurable latency, error rate and slow tail, and scripted failures.
  *
  * GET /assets/:deviceId -> 200 JSON {@link StubAsset} | 404 (unknown device) | 503 (injected).
  * GET /healthz -> 200.
@@ -88,36 +88,41 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
 
   // Every delayed answer waits in one deadline-ordered queue (one timer for the stub), due at its
   // arrival + latency on the high-resolution clock: see DeadlineQueue for why not a timer each.
-  const due = new DeadlineQueue();
+  // The queue learns how late its timer wakes and answers that much early (at most 2 ms), so the
+  // mean hold is the configured latency, not latency + 1-2 ms of timer granularity and loop work.
+  const due = new DeadlineQueue({ early: 'on-time-mean' });
 
-  const reply = (res: ServerResponse, deviceId: string, scriptedStatus: number | undefined): void => {
-    if (res.destroyed) return; // the client gave up (timeout): nothing to answer
+  const send = (res: StubResponder, status: number, body: string, arrivedAt: number): void => {
+    // Server-Timing tells a client how long the stub held the request (the bench reports it).
+    res.send(status, body, `server-timing: hold;dur=${(performance.now() - arrivedAt).toFixed(2)}\r\n`);
+  };
+
+  const reply = (res: StubResponder, deviceId: string, scriptedStatus: number | undefined, arrivedAt: number): void => {
+    if (res.closed) return; // the client gave up (timeout): nothing to answer
     if (scriptedStatus !== undefined) {
-      res.writeHead(scriptedStatus, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'scripted failure' }));
+      send(res, scriptedStatus, '{"error":"scripted failure"}', arrivedAt);
       return;
     }
     if (errorRate > 0 && random() < errorRate) {
-      res.writeHead(503, { 'content-type': 'application/json' }).end('{"error":"unavailable"}');
+      send(res, 503, '{"error":"unavailable"}', arrivedAt);
       return;
     }
     const asset = lookup(deviceId);
     if (!asset) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"unknown device"}');
+      send(res, 404, '{"error":"unknown device"}', arrivedAt);
       return;
     }
-    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(asset));
+    send(res, 200, JSON.stringify(asset), arrivedAt);
   };
 
-  const answer = (req: IncomingMessage, res: ServerResponse): void => {
-    const arrivedAt = performance.now();
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
-    if (req.method === 'GET' && path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
+  const answer = ({ method, path, arrivedAt }: StubRequest, res: StubResponder): void => {
+    if (method === 'GET' && path === '/healthz') {
+      send(res, 200, '{"status":"alive"}', arrivedAt);
       return;
     }
     const m = /^\/assets\/([^/]+)$/.exec(path);
-    if (req.method !== 'GET' || !m) {
-      res.writeHead(404).end();
+    if (method !== 'GET' || !m) {
+      send(res, 404, '{"error":"not found"}', arrivedAt);
       return;
     }
     const deviceId = decodeURIComponent(m[1] as string);
@@ -126,26 +131,26 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
     const scriptedStatus = scripted.shift();
     const delay = slowTailRate > 0 && random() < slowTailRate ? slowTailMs : latencyMs;
     if (delay <= 0) {
-      reply(res, deviceId, scriptedStatus);
+      reply(res, deviceId, scriptedStatus, arrivedAt);
       return;
     }
     due.at(arrivedAt + delay, () => {
       try {
-        reply(res, deviceId, scriptedStatus);
+        reply(res, deviceId, scriptedStatus, arrivedAt);
       } catch {
-        if (!res.headersSent) res.writeHead(500).end();
+        send(res, 500, '{"error":"stub failure"}', arrivedAt);
       }
     });
   };
 
-  const server = createServer((req, res) => {
+  const server = createHttp1Server((req, res) => {
     try {
       answer(req, res);
     } catch {
-      if (!res.headersSent) res.writeHead(500).end();
+      // A malformed percent-encoding, say: the request is answered, the stub goes on.
+      send(res, 500, '{"error":"stub failure"}', req.arrivedAt);
     }
   });
-  server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());

@@ -5,9 +5,28 @@ interface Due {
   readonly run: () => void;
 }
 
+/** Options of {@link DeadlineQueue}. */
+export interface DeadlineQueueOptions {
+  /** The clock (ms); `performance.now` by default. */
+  now?: () => number;
+  /**
+   * How early a job may run (ms). 0 (the default): never early. Node's timers wake on whole ms
+   * and after the loop's I/O, so a queue that is never early is late by ~1 ms on average, more on
+   * a busy loop. 'on-time-mean': the queue learns how late it runs jobs (each job's lateness
+   * nudges its lead, between 0 and {@link MAX_LEAD_MS}) and runs them that much early, so that
+   * their mean lateness is ~0 — the mean delay is the one asked for, as a stub's latency should be.
+   */
+  early?: number | 'on-time-mean';
+}
+
+/** The most an 'on-time-mean' queue runs a job early (ms). */
+export const MAX_LEAD_MS = 2;
+/** How much of each job's lateness (ms) moves an 'on-time-mean' queue's lead. */
+const LEAD_GAIN = 0.02;
+
 /**
- * Runs jobs at an absolute time (ms on `performance.now()`), never before it, with one timer for
- * the whole queue: a binary min-heap on (time, arrival), the timer armed for its head.
+ * Runs jobs at an absolute time (ms on `performance.now()`), not before it (less `earlyMs`), with
+ * one timer for the whole queue: a binary min-heap on (time, arrival), the timer armed for its head.
  *
  * Why not `setTimeout(ms)` per job: Node stamps a timer with the event loop's cached clock (whole
  * ms, read when the current loop turn began), so under load a per-request 20 ms timer fires up to
@@ -27,8 +46,19 @@ export class DeadlineQueue {
   /** When the armed timer is expected to fire (ms on the clock). */
   #armedFor = Infinity;
 
-  constructor(now: () => number = () => performance.now()) {
-    this.#now = now;
+  /** How early jobs run now (ms). */
+  #lead: number;
+  readonly #adaptive: boolean;
+
+  constructor(options: DeadlineQueueOptions = {}) {
+    this.#now = options.now ?? (() => performance.now());
+    this.#adaptive = options.early === 'on-time-mean';
+    this.#lead = options.early === 'on-time-mean' ? 0.5 : (options.early ?? 0);
+  }
+
+  /** How early jobs run now (ms): fixed, or what an 'on-time-mean' queue has learnt. */
+  get leadMs(): number {
+    return this.#lead;
   }
 
   /** Jobs waiting. */
@@ -69,7 +99,7 @@ export class DeadlineQueue {
     const head = this.#heap[0];
     if (head === undefined) return;
     // Timers count whole ms on a clock that may lag this one: round up, and re-arm if early.
-    const delay = Math.max(1, Math.ceil(head.at - this.#now()));
+    const delay = Math.max(1, Math.ceil(head.at - this.#lead - this.#now()));
     this.#armedFor = head.at;
     this.#timer = setTimeout(this.#onTimer, delay);
   }
@@ -77,9 +107,10 @@ export class DeadlineQueue {
   readonly #onTimer = (): void => {
     this.#timer = undefined;
     this.#armedFor = Infinity;
-    const now = this.#now();
-    for (let head = this.#heap[0]; head !== undefined && head.at <= now; head = this.#heap[0]) {
+    const until = this.#now() + this.#lead;
+    for (let head = this.#heap[0]; head !== undefined && head.at <= until; head = this.#heap[0]) {
       this.#pop();
+      if (this.#adaptive) this.#lead = Math.min(MAX_LEAD_MS, Math.max(0, this.#lead + LEAD_GAIN * (this.#now() - head.at)));
       try {
         head.run();
       } catch {

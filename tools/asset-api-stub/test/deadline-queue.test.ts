@@ -1,4 +1,4 @@
-import { DeadlineQueue } from '../src/deadline-queue.ts';
+import { DeadlineQueue, MAX_LEAD_MS } from '../src/deadline-queue.ts';
 
 const until = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -96,5 +96,52 @@ describe('DeadlineQueue', () => {
     // Assess: lower bound only (no timed upper bounds on a shared machine); far below the 500 ms job
     expect(ranAt).toBeGreaterThanOrEqual(10);
     expect(ranAt).toBeLessThan(400);
+  });
+
+  /** A queue on a clock the test sets: each job "runs" `lateBy` ms after its time on that clock. */
+  const steered = (early: number | 'on-time-mean') => {
+    const clock = { t: 0 };
+    const queue = new DeadlineQueue({ early, now: () => clock.t });
+    const runOne = (lateBy: number) =>
+      new Promise<void>((done) => {
+        const at = clock.t + 1;
+        queue.at(at, done);
+        clock.t = at + lateBy; // what the clock will say when the (real) timer fires
+      });
+    return { queue, runOne };
+  };
+
+  test("'on-time-mean' leads by its timer's lateness, and never by more than MAX_LEAD_MS", async () => {
+    // Prepare
+    const { queue, runOne } = steered('on-time-mean');
+    const leads: number[] = [];
+
+    // Act: every job runs 3 ms late
+    for (let i = 0; i < 40; i++) {
+      await runOne(3);
+      leads.push(queue.leadMs);
+    }
+
+    // Assess: from half a ms it climbs by 2 % of each lateness, up to the cap
+    expect(leads[0]).toBeCloseTo(0.5 + 0.02 * 3, 9);
+    expect(leads[1]).toBeCloseTo(0.5 + 2 * 0.02 * 3, 9);
+    expect(Math.max(...leads)).toBe(MAX_LEAD_MS);
+    expect(queue.leadMs).toBe(MAX_LEAD_MS);
+  });
+
+  test("'on-time-mean' lowers its lead when jobs run early; a fixed lead stays put", async () => {
+    // Prepare
+    const adaptive = steered('on-time-mean');
+    const fixed = steered(1);
+
+    // Act: every job runs half its queue's lead early
+    for (let i = 0; i < 200; i++) {
+      await adaptive.runOne(-adaptive.queue.leadMs / 2);
+      await fixed.runOne(-fixed.queue.leadMs / 2);
+    }
+
+    // Assess: each early run takes 2 % of its earliness off the lead
+    expect(adaptive.queue.leadMs).toBeCloseTo(0.5 * 0.99 ** 200, 6);
+    expect(fixed.queue.leadMs).toBe(1);
   });
 });
