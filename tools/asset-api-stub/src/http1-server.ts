@@ -44,7 +44,10 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  * `transfer-encoding` is answered 501 and the connection closed), upgrades, expect/continue.
  * Malformed request lines get 400 and a close; a head over `maxHeadBytes` gets 431 and a close.
  */
-export function createHttp1Server(handle: (req: StubRequest, res: StubResponder) => void, options: Http1ServerOptions = {}): Server & { closeAllConnections(): void } {
+export function createHttp1Server(
+  handle: (req: StubRequest, res: StubResponder) => void,
+  options: Http1ServerOptions = {},
+): Server & { closeAllConnections(): void } {
   const keepAliveMs = options.keepAliveMs ?? 60_000;
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
   const sockets = new Set<Socket>();
@@ -92,7 +95,11 @@ export function createHttp1Server(handle: (req: StubRequest, res: StubResponder)
       const lineEnd = head.indexOf('\r\n');
       const line = lineEnd < 0 ? head : head.slice(0, lineEnd);
       const parts = line.split(' ');
-      if (parts.length !== 3 || !(parts[2] as string).startsWith('HTTP/1.') || (parts[1] as string)[0] !== '/') {
+      if (
+        parts.length !== 3 ||
+        !(parts[2] as string).startsWith('HTTP/1.') ||
+        (parts[1] as string)[0] !== '/'
+      ) {
         refuse(400, 'malformed request line');
         return;
       }
@@ -103,7 +110,10 @@ export function createHttp1Server(handle: (req: StubRequest, res: StubResponder)
         const colon = header.indexOf(':');
         if (colon <= 0) continue;
         const name = header.slice(0, colon).trim().toLowerCase();
-        const value = header.slice(colon + 1).trim().toLowerCase();
+        const value = header
+          .slice(colon + 1)
+          .trim()
+          .toLowerCase();
         if (name === 'connection') close = value === 'close' || (close && value !== 'keep-alive');
         else if (name === 'content-length') skipBody = Number(value) || 0;
         else if (name === 'transfer-encoding') {

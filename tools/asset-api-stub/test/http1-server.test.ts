@@ -5,7 +5,9 @@ import { createHttp1Server, type StubRequest, type StubResponder } from '../src/
 type Server = ReturnType<typeof createHttp1Server>;
 
 /** A server whose handler answers `/slow` after 60 ms and anything else at once, echoing the path. */
-async function start(handle?: (req: StubRequest, res: StubResponder) => void): Promise<{ server: Server; port: number; seen: StubRequest[] }> {
+async function start(
+  handle?: (req: StubRequest, res: StubResponder) => void,
+): Promise<{ server: Server; port: number; seen: StubRequest[] }> {
   const seen: StubRequest[] = [];
   const server = createHttp1Server(
     handle ??
@@ -37,7 +39,8 @@ function exchange(port: number, raw: string, ms = 500): Promise<string> {
 }
 
 const statusLines = (raw: string) => raw.split('\r\n').filter((l) => l.startsWith('HTTP/1.1 '));
-const bodies = (raw: string) => [...raw.matchAll(/\{[^}]*\}/g)].map((m) => JSON.parse(m[0]) as unknown);
+const bodies = (raw: string) =>
+  [...raw.matchAll(/\{[^}]*\}/g)].map((m) => JSON.parse(m[0]) as unknown);
 
 describe('the stub HTTP/1.1 server', () => {
   let server: Server | undefined;
@@ -58,13 +61,27 @@ describe('the stub HTTP/1.1 server', () => {
     // Act
     const answers = [];
     for (let i = 0; i < 5; i++) {
-      const res = await request(`http://127.0.0.1:${started.port}/assets/d${i}?x=1`, { dispatcher: agent });
-      answers.push({ status: res.statusCode, extra: res.headers['x-extra'], type: res.headers['content-type'], body: await res.body.json() });
+      const res = await request(`http://127.0.0.1:${started.port}/assets/d${i}?x=1`, {
+        dispatcher: agent,
+      });
+      answers.push({
+        status: res.statusCode,
+        extra: res.headers['x-extra'],
+        type: res.headers['content-type'],
+        body: await res.body.json(),
+      });
     }
     await agent.close();
 
     // Assess
-    expect(answers).toEqual([0, 1, 2, 3, 4].map((i) => ({ status: 200, extra: '1', type: 'application/json', body: { method: 'GET', path: `/assets/d${i}` } })));
+    expect(answers).toEqual(
+      [0, 1, 2, 3, 4].map((i) => ({
+        status: 200,
+        extra: '1',
+        type: 'application/json',
+        body: { method: 'GET', path: `/assets/d${i}` },
+      })),
+    );
     expect(connections.size).toBe(1);
   });
 
@@ -74,7 +91,11 @@ describe('the stub HTTP/1.1 server', () => {
     server = started.server;
 
     // Act: three requests in one write; the last says close
-    const raw = await exchange(started.port, 'GET /slow HTTP/1.1\r\nhost: x\r\n\r\nGET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n', 2_000);
+    const raw = await exchange(
+      started.port,
+      'GET /slow HTTP/1.1\r\nhost: x\r\n\r\nGET /a HTTP/1.1\r\nhost: x\r\n\r\nGET /b HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n',
+      2_000,
+    );
 
     // Assess
     expect(bodies(raw)).toEqual([
@@ -96,7 +117,13 @@ describe('the stub HTTP/1.1 server', () => {
     const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
 
     // Act
-    for (const part of ['PO', 'ST /p HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n', '\r\nhel', 'loGET /q HTTP/1.1\r\n', 'connection: close\r\n\r\n']) {
+    for (const part of [
+      'PO',
+      'ST /p HTTP/1.1\r\nhost: x\r\ncontent-length: 5\r\n',
+      '\r\nhel',
+      'loGET /q HTTP/1.1\r\n',
+      'connection: close\r\n\r\n',
+    ]) {
       socket.write(part);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -111,21 +138,32 @@ describe('the stub HTTP/1.1 server', () => {
 
   test.each([
     ['a malformed request line', 'BROKEN\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
-    ['a chunked body', 'POST /p HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n', 'HTTP/1.1 501 Not Implemented'],
-    ['a head over the limit', `GET /p HTTP/1.1\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`, 'HTTP/1.1 431 Request Header Fields Too Large'],
-  ])('%s gets a clear status and the connection closed, and the handler never sees it', async (_case, raw, status) => {
-    // Prepare
-    const started = await start();
-    server = started.server;
+    [
+      'a chunked body',
+      'POST /p HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
+      'HTTP/1.1 501 Not Implemented',
+    ],
+    [
+      'a head over the limit',
+      `GET /p HTTP/1.1\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`,
+      'HTTP/1.1 431 Request Header Fields Too Large',
+    ],
+  ])(
+    '%s gets a clear status and the connection closed, and the handler never sees it',
+    async (_case, raw, status) => {
+      // Prepare
+      const started = await start();
+      server = started.server;
 
-    // Act
-    const got = await exchange(started.port, raw, 2_000);
+      // Act
+      const got = await exchange(started.port, raw, 2_000);
 
-    // Assess: the server closed the connection (before the 2 s guard)
-    expect(statusLines(got)).toEqual([status]);
-    expect(got).toContain('connection: close');
-    expect(started.seen).toEqual([]);
-  });
+      // Assess: the server closed the connection (before the 2 s guard)
+      expect(statusLines(got)).toEqual([status]);
+      expect(got).toContain('connection: close');
+      expect(started.seen).toEqual([]);
+    },
+  );
 
   test('an HTTP/1.0 request is answered and the connection closed', async () => {
     // Prepare
@@ -158,7 +196,11 @@ describe('the stub HTTP/1.1 server', () => {
     socket.destroy();
     await new Promise((r) => setTimeout(r, 50));
     responder?.send(200, '{}');
-    const later = await exchange(started.port, 'GET /y HTTP/1.1\r\nconnection: close\r\n\r\n', 2_000);
+    const later = await exchange(
+      started.port,
+      'GET /y HTTP/1.1\r\nconnection: close\r\n\r\n',
+      2_000,
+    );
 
     // Assess
     expect(responder?.closed).toBe(true);
