@@ -42,7 +42,7 @@ const HEAD_END = Buffer.from('\r\n\r\n');
  *
  * What it does not do, by design: request bodies (a `content-length` body is read and ignored;
  * `transfer-encoding` is answered 501 and the connection closed), upgrades, expect/continue.
- * Malformed request lines get 400 and a close; a head over `maxHeadBytes` gets 431 and a close.
+ * Malformed request lines and content-lengths get 400 and a close; a head over `maxHeadBytes` gets 431 and a close.
  */
 export function createHttp1Server(
   handle: (req: StubRequest, res: StubResponder) => void,
@@ -52,12 +52,14 @@ export function createHttp1Server(
   const maxHeadBytes = options.maxHeadBytes ?? 16 * 1024;
   const sockets = new Set<Socket>();
 
-  const server = createServer({ noDelay: true }, (socket) => {
+  // allowHalfOpen: a client that shuts its sending side after a request still gets the answer.
+  const server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => {
     sockets.add(socket);
     const slots: Slot[] = [];
     let pending: Buffer | undefined;
     let skipBody = 0;
     let closing = false; // a `connection: close` (or error) answer is queued: read no more
+    let peerEnded = false; // the client sent FIN: answer what is queued, then end
 
     const flush = (): void => {
       let out = '';
@@ -72,7 +74,7 @@ export function createHttp1Server(
         }
       }
       if (out === '' || socket.destroyed) return;
-      if (close) socket.end(out, 'latin1');
+      if (close || (peerEnded && slots.length === 0)) socket.end(out, 'latin1');
       else socket.write(out, 'latin1');
     };
 
@@ -114,9 +116,16 @@ export function createHttp1Server(
           .slice(colon + 1)
           .trim()
           .toLowerCase();
-        if (name === 'connection') close = value === 'close' || (close && value !== 'keep-alive');
-        else if (name === 'content-length') skipBody = Number(value) || 0;
-        else if (name === 'transfer-encoding') {
+        if (name === 'connection') {
+          const tokens = value.split(',').map((t) => t.trim());
+          close = tokens.includes('close') || (close && !tokens.includes('keep-alive'));
+        } else if (name === 'content-length') {
+          if (!/^\d+$/.test(value)) {
+            refuse(400, 'malformed content-length');
+            return;
+          }
+          skipBody = Number(value);
+        } else if (name === 'transfer-encoding') {
           refuse(501, 'request bodies are not supported');
           return;
         }
@@ -163,6 +172,11 @@ export function createHttp1Server(
     });
     socket.setTimeout(keepAliveMs, () => {
       if (slots.length === 0) socket.destroy();
+    });
+    socket.on('end', () => {
+      peerEnded = true;
+      closing = true;
+      if (slots.length === 0) socket.end();
     });
     socket.on('error', () => socket.destroy()); // a reset client: its answers are dropped
     socket.on('close', () => sockets.delete(socket));

@@ -139,6 +139,11 @@ describe('the stub HTTP/1.1 server', () => {
   test.each([
     ['a malformed request line', 'BROKEN\r\n\r\n', 'HTTP/1.1 400 Bad Request'],
     [
+      'a malformed content-length',
+      'POST /p HTTP/1.1\r\ncontent-length: 5x\r\n\r\nhello',
+      'HTTP/1.1 400 Bad Request',
+    ],
+    [
       'a chunked body',
       'POST /p HTTP/1.1\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
       'HTTP/1.1 501 Not Implemented',
@@ -164,6 +169,27 @@ describe('the stub HTTP/1.1 server', () => {
       expect(started.seen).toEqual([]);
     },
   );
+
+  test('a client that half-closes after its requests gets every answer, then the server ends too', async () => {
+    // Prepare
+    const started = await start();
+    server = started.server;
+    const socket = connect(started.port, '127.0.0.1');
+    let got = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (d: string) => (got += d));
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+
+    // Act: the slow answer comes 60 ms after the client's FIN
+    socket.end('GET /slow HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n');
+    await closed;
+
+    // Assess
+    expect(bodies(got)).toEqual([
+      { method: 'GET', path: '/slow' },
+      { method: 'GET', path: '/a' },
+    ]);
+  });
 
   test('an HTTP/1.0 request is answered and the connection closed', async () => {
     // Prepare
