@@ -22,20 +22,21 @@ async function start(
   return { server, port: (server.address() as AddressInfo).port, seen };
 }
 
+/** A raw connection; `closed` resolves with everything read once the connection is closed. */
+function open(port: number): { socket: ReturnType<typeof connect>; closed: Promise<string> } {
+  const socket = connect(port, '127.0.0.1');
+  let got = '';
+  socket.setEncoding('latin1');
+  socket.on('data', (d: string) => (got += d));
+  return { socket, closed: new Promise((resolve) => socket.on('close', () => resolve(got))) };
+}
+
 /** Writes `raw` on one connection and collects everything until the server closes it or `ms` pass. */
 function exchange(port: number, raw: string, ms = 500): Promise<string> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    let got = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => (got += d));
-    const timer = setTimeout(() => socket.destroy(), ms);
-    socket.on('close', () => {
-      clearTimeout(timer);
-      resolve(got);
-    });
-    socket.write(raw);
-  });
+  const { socket, closed } = open(port);
+  const timer = setTimeout(() => socket.destroy(), ms);
+  socket.write(raw);
+  return closed.finally(() => clearTimeout(timer));
 }
 
 const statusLines = (raw: string) => raw.split('\r\n').filter((l) => l.startsWith('HTTP/1.1 '));
@@ -110,11 +111,7 @@ describe('the stub HTTP/1.1 server', () => {
     // Prepare
     const started = await start();
     server = started.server;
-    const socket = connect(started.port, '127.0.0.1');
-    let got = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => (got += d));
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const { socket, closed } = open(started.port);
 
     // Act
     for (const part of [
@@ -127,7 +124,7 @@ describe('the stub HTTP/1.1 server', () => {
       socket.write(part);
       await new Promise((r) => setTimeout(r, 10));
     }
-    await closed;
+    const got = await closed;
 
     // Assess
     expect(bodies(got)).toEqual([
@@ -174,15 +171,11 @@ describe('the stub HTTP/1.1 server', () => {
     // Prepare
     const started = await start();
     server = started.server;
-    const socket = connect(started.port, '127.0.0.1');
-    let got = '';
-    socket.setEncoding('latin1');
-    socket.on('data', (d: string) => (got += d));
-    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    const { socket, closed } = open(started.port);
 
     // Act: the slow answer comes 60 ms after the client's FIN
     socket.end('GET /slow HTTP/1.1\r\n\r\nGET /a HTTP/1.1\r\n\r\n');
-    await closed;
+    const got = await closed;
 
     // Assess
     expect(bodies(got)).toEqual([
