@@ -10,10 +10,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Registry } from 'prom-client';
 import { AsyncOperator, createStreamMetrics, isRetryable, type InboundRecord } from '@fleetstream/stream';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { Pool } from 'undici';
-import { fileURLToPath } from 'node:url';
 import { AssetApiClient } from '../src/asset-client.ts';
 import { AssetCache } from '../src/asset-cache.ts';
 import { AssetResolver } from '../src/asset-resolver.ts';
@@ -21,6 +20,7 @@ import { createEnrichMetrics } from '../src/enrich-metrics.ts';
 import { createEnrichTransform, fallbackResolution } from '../src/enrich-transform.ts';
 import { enrichmentOf, type Asset, type Enrichment } from '../src/event.ts';
 import { uuidFromKey } from '@fleetstream/telemetry';
+import { spawnStubProcess } from '@fleetstream/asset-api-stub';
 
 const LATENCY_MS = 20;
 const CAPACITY = 200;
@@ -159,19 +159,8 @@ async function fleetMix(url: string): Promise<{ ratio: number; events: number; r
 // last core while this process keeps the others, so neither steals the other's CPU or cache (on a
 // 2-core machine, unpinned, the scheduler's cross-core wake-ups alone added ~2.5 ms per round trip).
 const cores = pinStubApart();
-const stubEntry = fileURLToPath(new URL('../../../tools/asset-api-stub/src/index.ts', import.meta.url));
-const stubEnv = { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LATENCY_MS: String(LATENCY_MS) };
-const child = cores ? spawn('taskset', ['-c', cores.stub, process.execPath, stubEntry], { env: stubEnv, stdio: ['ignore', 'pipe', 'inherit'] }) : spawn(process.execPath, [stubEntry], { env: stubEnv, stdio: ['ignore', 'pipe', 'inherit'] });
-const port = await new Promise<number>((resolve, reject) => {
-  let out = '';
-  child.stdout.on('data', (d: Buffer) => {
-    out += d.toString();
-    const m = /"port":(\d+)/.exec(out);
-    if (m) resolve(Number(m[1]));
-  });
-  child.once('exit', () => reject(new Error('stub exited before listening')));
-});
-const url = `http://127.0.0.1:${port}`;
+const stub = await spawnStubProcess({ LATENCY_MS: String(LATENCY_MS) }, { cpus: cores?.stub });
+const url = stub.url;
 // Alternating rounds, medians reported: on a shared VM whole seconds run ~5 % slower at random
 // (round trips 22.5 ms instead of 21 ms for the same code, in either order); one round each would
 // report that noise as a ratio.
@@ -183,7 +172,7 @@ for (let r = 0; r < rounds; r++) {
   llRuns.push(await littlesLaw(url));
 }
 const mix = await fleetMix(url);
-child.kill('SIGTERM');
+await stub.stop();
 const bare = median(bareRuns, (x) => x.eventsPerSec);
 const ll = median(llRuns, (x) => x.eventsPerSec);
 

@@ -1,6 +1,9 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createAssetApiStub, syntheticAsset, type AssetApiStub } from '../src/index.ts';
+import {
+  createAssetApiStub,
+  spawnStubProcess,
+  syntheticAsset,
+  type AssetApiStub,
+} from '../src/index.ts';
 import { loadStubConfig } from '../src/config.ts';
 
 const get = async (stub: AssetApiStub, path: string) => {
@@ -29,7 +32,15 @@ describe('the asset API stub over real HTTP', () => {
 
   test('answers 404 for a device whose id ends in 0 and for a device missing from a given map', async () => {
     // Prepare
-    const mapStub = await createAssetApiStub({ port: 0, assets: new Map([['a', { deviceId: 'a', assetId: 'A', customerId: 'C', model: 'M', owner: 'O', tags: ['x'] }]]) });
+    const mapStub = await createAssetApiStub({
+      port: 0,
+      assets: new Map([
+        [
+          'a',
+          { deviceId: 'a', assetId: 'A', customerId: 'C', model: 'M', owner: 'O', tags: ['x'] },
+        ],
+      ]),
+    });
     stub = await createAssetApiStub({ port: 0 });
 
     // Act
@@ -40,7 +51,10 @@ describe('the asset API stub over real HTTP', () => {
 
     // Assess
     expect(unknownSynthetic.status).toBe(404);
-    expect(known).toEqual({ status: 200, body: { deviceId: 'a', assetId: 'A', customerId: 'C', model: 'M', owner: 'O', tags: ['x'] } });
+    expect(known).toEqual({
+      status: 200,
+      body: { deviceId: 'a', assetId: 'A', customerId: 'C', model: 'M', owner: 'O', tags: ['x'] },
+    });
     expect(unknown.status).toBe(404);
   });
 
@@ -63,7 +77,9 @@ describe('the asset API stub over real HTTP', () => {
     stub = await createAssetApiStub({ port: 0, errorRate: 1 });
 
     // Act
-    const statuses = await Promise.all([1, 2, 3].map(async (i) => (await get(stub!, `/assets/dev-${i}`)).status));
+    const statuses = await Promise.all(
+      [1, 2, 3].map(async (i) => (await get(stub!, `/assets/dev-${i}`)).status),
+    );
 
     // Assess
     expect(statuses).toEqual([503, 503, 503]);
@@ -124,32 +140,29 @@ describe('the asset API stub over real HTTP', () => {
     ['ERROR_RATE', { ERROR_RATE: '2' }],
     ['LATENCY_MS', { LATENCY_MS: 'slow' }],
   ])('a malformed %s is a config error naming it', (variable, env) => {
-    expect(() => loadStubConfig(env)).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', variable }));
+    expect(() => loadStubConfig(env)).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', variable }),
+    );
   });
 
   test('the process starts from the environment, serves, and exits 0 on SIGTERM', async () => {
     // Prepare
-    const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-    const child = spawn(process.execPath, [entry], { env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LATENCY_MS: '5' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = '';
-      child.stdout.on('data', (d: Buffer) => {
-        out += d.toString();
-        const m = /"port":(\d+)/.exec(out);
-        if (m) resolve(Number(m[1]));
-      });
-      child.once('exit', () => reject(new Error('stub exited before listening')));
-    });
+    const proc = await spawnStubProcess({ LATENCY_MS: '5' });
 
     // Act
-    const res = await fetch(`http://127.0.0.1:${port}/assets/dev-7`);
+    const res = await fetch(`${proc.url}/assets/dev-7`);
     const body = (await res.json()) as { assetId: string };
-    child.kill('SIGTERM');
+    const code = await proc.stop();
 
     // Assess
     expect(res.status).toBe(200);
     expect(body.assetId).toBe('asset-dev-7');
-    expect(await exited).toBe(0);
+    expect(code).toBe(0);
+  });
+
+  test('the process exits 2 on a malformed variable, before it listens', async () => {
+    await expect(spawnStubProcess({ LATENCY_MS: 'slow' })).rejects.toThrow(
+      'asset-api-stub exited (code 2) before listening',
+    );
   });
 });
