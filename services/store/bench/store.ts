@@ -1,7 +1,7 @@
 /**
  * The store's benches (`npm run bench`, `--quick` or BENCH_QUICK=1 for a short run):
  * 1. store-vs-bare-driver: the store's rows/s against a bare cassandra-driver run writing the same
- *    rows with the same statements (BENCH_EVENTS, default 200,000; quick 20,000), goal >= 0.9;
+ *    rows with the same statements (BENCH_EVENTS, default 200,000; quick 60,000), goal >= 0.9;
  * 2. catch-up: a backlog drained after the store was stopped (BENCH_CATCHUP_EVENTS or
  *    --catchup-events=N, default 1,000,000; quick 30,000), charts and samples in
  *    BENCH_RUN_DIR (default runs/)/catchup-<timestamp>/.
@@ -15,7 +15,7 @@ import { benchStoreVsDriver } from './store-vs-driver.ts';
 import { benchCatchUp } from './catch-up.ts';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const events = Number(process.env.BENCH_EVENTS ?? (quick ? 20_000 : 200_000));
+const events = Number(process.env.BENCH_EVENTS ?? (quick ? 60_000 : 200_000));
 const catchUpEvents = Number(flag('catchup-events') ?? process.env.BENCH_CATCHUP_EVENTS ?? (quick ? 30_000 : 1_000_000));
 const only = flag('only') ?? process.env.BENCH_ONLY;
 if (only !== undefined && only !== 'store-vs-driver' && only !== 'catch-up') {
