@@ -16,6 +16,9 @@ import type {
   StreamTransaction,
   TopicSpec,
 } from './types.ts';
+import { applyKafkajsIdleTimerFix } from './kafkajs-idle-timer-fix.ts';
+
+applyKafkajsIdleTimerFix();
 
 const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
