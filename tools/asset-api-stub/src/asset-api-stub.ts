@@ -96,6 +96,8 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
     // Server-Timing tells a client how long the stub held the request (the bench reports it).
     res.send(status, body, `server-timing: hold;dur=${(performance.now() - arrivedAt).toFixed(2)}\r\n`);
   };
+  /** A request whose handling threw (a lookup function, a malformed percent-encoding) is answered 500. */
+  const failed = (res: StubResponder, arrivedAt: number): void => send(res, 500, '{"error":"stub failure"}', arrivedAt);
 
   const reply = (res: StubResponder, deviceId: string, scriptedStatus: number | undefined, arrivedAt: number): void => {
     if (res.closed) return; // the client gave up (timeout): nothing to answer
@@ -138,7 +140,7 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
       try {
         reply(res, deviceId, scriptedStatus, arrivedAt);
       } catch {
-        send(res, 500, '{"error":"stub failure"}', arrivedAt);
+        failed(res, arrivedAt);
       }
     });
   };
@@ -147,8 +149,7 @@ export async function createAssetApiStub(options: AssetApiStubOptions = {}): Pro
     try {
       answer(req, res);
     } catch {
-      // A malformed percent-encoding, say: the request is answered, the stub goes on.
-      send(res, 500, '{"error":"stub failure"}', req.arrivedAt);
+      failed(res, req.arrivedAt);
     }
   });
   await new Promise<void>((resolve, reject) => {
