@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { ConsumerRunner, createKafkajsClient, createStreamMetrics, type InboundRecord, type ThrottleOptions, type TopicPartitionOffset } from '../src/index.ts';
-import { brokers, createTopic, produceRange, suffix } from './helpers/kafka.ts';
+import { brokers, createTopics, produceRange, suffix } from './helpers/kafka.ts';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -26,7 +26,7 @@ describe('ConsumerRunner against the real Kafka', () => {
   test('holds the configured records/s within 10 % over 10 s on a large backlog, with in-flight never above the cap', async () => {
     // Prepare: a backlog far larger than 10 s of the rate
     const topic = `throttle-${suffix()}`;
-    await createTopic(topic, 4);
+    await createTopics([{ topic, partitions: 4 }]);
     await produceRange(topic, 60_000);
     const rate = 2_000;
     const cap = 300;
@@ -64,7 +64,7 @@ describe('ConsumerRunner against the real Kafka', () => {
     // Prepare
     const topic = `rebalance-${suffix()}`;
     const groupId = `g-${suffix()}`;
-    await createTopic(topic, 6);
+    await createTopics([{ topic, partitions: 6 }]);
     const total = 30_000;
     await produceRange(topic, total);
     const done = new Set<string>();

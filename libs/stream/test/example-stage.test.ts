@@ -1,4 +1,4 @@
-import { committed, createTopic, produceRange, readAll, startStage, suffix } from './helpers/kafka.ts';
+import { committedOffsets, createTopics, produceRange, readAll, startStage, suffix } from './helpers/kafka.ts';
 
 const get = async (port: number, path: string) => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -27,8 +27,10 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     const input = `in-${suffix()}`;
     const output = `out-${suffix()}`;
     const group = `stage-${suffix()}`;
-    await createTopic(input, 4);
-    await createTopic(output, 4);
+    await createTopics([
+      { topic: input, partitions: 4 },
+      { topic: output, partitions: 4 },
+    ]);
     const total = 100_000;
     await produceRange(input, total);
     const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '3', COMMIT_INTERVAL_MS: '200', MAX_RECORDS_PER_BATCH: '500' };
@@ -39,7 +41,7 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     await readAll(output, (v) => v.length >= 30_000, 120_000);
     first.child.kill('SIGKILL');
     await first.exited;
-    const atCrash = await committed(group, input);
+    const atCrash = await committedOffsets(group, input);
     const second = startStage(env);
     const out = await readAll(output, (v) => new Set(v.map((x) => x.value)).size >= total, 180_000);
     second.child.kill('SIGTERM');
@@ -55,7 +57,7 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
       const { p, o } = JSON.parse(value) as { p: number; o: string };
       expect(BigInt(o)).toBeGreaterThanOrEqual(atCrash.get(p) ?? 0n);
     }
-    const end = await committed(group, input);
+    const end = await committedOffsets(group, input);
     expect([...end.values()].reduce((a, b) => a + b, 0n)).toBe(BigInt(total));
   }, 300_000);
 
@@ -64,8 +66,10 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     const input = `in-${suffix()}`;
     const output = `out-${suffix()}`;
     const group = `stage-${suffix()}`;
-    await createTopic(input, 4);
-    await createTopic(output, 4);
+    await createTopics([
+      { topic: input, partitions: 4 },
+      { topic: output, partitions: 4 },
+    ]);
     const total = 30_000;
     await produceRange(input, total);
     const env = { INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '2', MAX_RECORDS_PER_BATCH: '500', TRANSACTIONAL_ID: `tx-${suffix()}` };
@@ -80,7 +84,7 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     await second.healthPort;
     for (let sum = 0n; sum < BigInt(total); ) {
       await new Promise((r) => setTimeout(r, 500));
-      sum = [...(await committed(group, input)).values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+      sum = [...(await committedOffsets(group, input)).values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
     }
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
@@ -97,9 +101,11 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     const input = `in-${suffix()}`;
     const output = `out-${suffix()}`;
     const group = `stage-${suffix()}`;
-    await createTopic(input, 2);
-    await createTopic(output, 2);
-    await createTopic('telemetry.dlq', 4).catch(() => undefined); // topology creates it in a deployment
+    await createTopics([
+      { topic: input, partitions: 2 },
+      { topic: output, partitions: 2 },
+    ]);
+    await createTopics([{ topic: 'telemetry.dlq', partitions: 4 }]).catch(() => undefined); // topology creates it in a deployment
     await produceRange(input, 20_000, (i) => (i === 7 ? 'bad' : String(i)));
     const stage = startStage({ INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '20', MAX_RECORDS_PER_BATCH: '200', SHUTDOWN_TIMEOUT_MS: '10000' });
     const port = await stage.healthPort;
@@ -125,7 +131,7 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     const stoppedIn = Date.now() - t0;
     expect(code).toBe(0);
     expect(stoppedIn).toBeLessThan(12_000);
-    const offsets = await committed(group, input);
+    const offsets = await committedOffsets(group, input);
     const committedCount = [...offsets.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
     const out = await readAll(output, (v) => v.length >= Number(committedCount) - 1, 30_000);
     // Everything committed was produced (the one bad record went to the DLQ instead).

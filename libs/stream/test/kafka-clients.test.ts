@@ -4,7 +4,7 @@ import { ConsumerRunner, createConfluentClient, createStreamMetrics, DlqWriter, 
 import type { KafkaClient } from '../src/index.ts';
 import { createPlatformaticClient } from '../src/kafka/platformatic-client.ts';
 import { confluentDir } from '../bench/confluent-install.ts';
-import { brokers, committed, produceRange, rawKafka, suffix } from './helpers/kafka.ts';
+import { brokers, committedOffsets, produceRange, rawKafka, suffix } from './helpers/kafka.ts';
 
 // The other Kafka clients behind our interface, run through the same pass-through stage as the
 // kafkajs default so an adapter cannot rot silently. @confluentinc/kafka-javascript is not a
@@ -97,7 +97,7 @@ describe.each(clients)('a pass-through stage on %s', (_name, makeClient) => {
       expect(value).toBeGreaterThan(lastByKey.get(key) ?? -1);
       lastByKey.set(key, value);
     }
-    const offsets = await committed(group, input);
+    const offsets = await committedOffsets(group, input);
     expect([...offsets.values()].reduce((a, b) => a + b, 0n)).toBe(BigInt(total));
     const viaClient = await admin.fetchCommitted(group, input);
     expect(viaClient.map((p) => [p.partition, BigInt(p.offset)]).sort((a, b) => Number(a[0]) - Number(b[0]))).toEqual([...offsets].sort((a, b) => a[0] - b[0]));

@@ -1,7 +1,7 @@
 import { createAssetApiStub, syntheticAsset, type AssetApiStub } from '@fleetstream/asset-api-stub';
 import { createLogger } from '@fleetstream/stream';
 import { ReferenceTable } from '../src/reference-table.ts';
-import { assetRow, client, createTestTopics, events, metric, produce, readN, startEnrich, suffix, waitFor, type TestTopics } from './helpers/kafka.ts';
+import { assetRow, client, createTestTopics, events, produce, readN, scrapeMetric, startEnrich, suffix, waitFor, type TestTopics } from './helpers/kafka.ts';
 
 const stubAsset = (deviceId: string) => {
   const a = syntheticAsset(deviceId)!;
@@ -40,7 +40,7 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     expect(out!.headers['schema-version']).toBe('1');
     expect(out!.headers.receivedAt).toBe(String(out!.value.receivedAt));
     expect(stub.stats.requests).toBe(0);
-    expect(await metric(deps.health.port, 'fleetstream_enrich_table_hits_total')).toBe(1);
+    expect(await scrapeMetric(deps.health.port, 'fleetstream_enrich_table_hits_total')).toBe(1);
   });
 
   test('a device missing from the table costs one remote call (ok), and an unknown device (404) is emitted as missing', async () => {
@@ -57,8 +57,8 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     expect(byDevice.get('dev-7')).toMatchObject({ asset: stubAsset('dev-7'), enrichment: 'ok' });
     expect(byDevice.get('dev-10')).toMatchObject({ asset: null, enrichment: 'missing' });
     expect(stub.stats.byDevice).toEqual(new Map([['dev-7', 1], ['dev-10', 1]]));
-    expect(await metric(deps.health.port, 'fleetstream_enrich_remote_calls_total')).toBe(2);
-    expect(await metric(deps.health.port, 'fleetstream_enrich_remote_call_ratio')).toBe(1);
+    expect(await scrapeMetric(deps.health.port, 'fleetstream_enrich_remote_calls_total')).toBe(2);
+    expect(await scrapeMetric(deps.health.port, 'fleetstream_enrich_remote_call_ratio')).toBe(1);
   });
 
   test('200 concurrent events of one device make exactly one remote call, and later events hit the cache', async () => {
@@ -76,10 +76,10 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     expect(first.every((o) => o.value.enrichment === 'ok')).toBe(true);
     expect(all.map((o) => (o.value.io as Record<string, number>)['1'])).toEqual(Array.from({ length: 210 }, (_, i) => i));
     expect(stub.stats.requests).toBe(1);
-    expect(await metric(deps.health.port, 'fleetstream_enrich_remote_calls_total')).toBe(1);
+    expect(await scrapeMetric(deps.health.port, 'fleetstream_enrich_remote_calls_total')).toBe(1);
     // Every event but the one that called was answered by coalescing (same chunk) or the cache (later chunks).
-    const coalesced = await metric(deps.health.port, 'fleetstream_enrich_coalesced_total');
-    const cacheHits = await metric(deps.health.port, 'fleetstream_enrich_cache_hits_total');
+    const coalesced = await scrapeMetric(deps.health.port, 'fleetstream_enrich_coalesced_total');
+    const cacheHits = await scrapeMetric(deps.health.port, 'fleetstream_enrich_cache_hits_total');
     expect(coalesced + cacheHits).toBe(209);
     expect(cacheHits).toBeGreaterThanOrEqual(10);
   });
@@ -101,7 +101,7 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     for (const d of ['dev-21', 'dev-22', 'dev-23']) {
       expect(out.filter((o) => o.key === d).map((o) => (o.value.io as Record<string, number>)['1'])).toEqual(Array.from({ length: 20 }, (_, i) => i));
     }
-    expect(await metric(deps.health.port, 'fleetstream_async_timeouts_total')).toBeGreaterThanOrEqual(3);
+    expect(await scrapeMetric(deps.health.port, 'fleetstream_async_timeouts_total')).toBeGreaterThanOrEqual(3);
   });
 
   test('an asset API answering 503 twice then 200 is retried and the event is enriched', async () => {
@@ -117,7 +117,7 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     // Assess
     expect(out!.value).toMatchObject({ asset: stubAsset('dev-31'), enrichment: 'ok' });
     expect(stub.stats.requests).toBe(3);
-    expect(await metric(deps.health.port, 'fleetstream_async_retries_total')).toBe(2);
+    expect(await scrapeMetric(deps.health.port, 'fleetstream_async_retries_total')).toBe(2);
   });
 
   test('with ENRICH_FAILURE_POLICY=dlq a failed enrichment goes to the DLQ with reason ENRICH_FAILED; bad records go there too', async () => {
@@ -149,7 +149,7 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
 
     // Act
     await produce([{ topic: topics.reference, key: 'dev-51', value: null }]);
-    await waitFor(() => enrich.table.get('dev-51') === undefined);
+    await waitFor(() => enrich.table.get('dev-51') === undefined, 'the tombstone to remove dev-51', 20_000);
     await produce(events(topics.input, 'dev-51', 1, 1));
     const out = await readN(topics.output, 2);
 

@@ -12,7 +12,7 @@ describe('HTTP JSON ingest (POST /v1/telemetry)', () => {
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
 
   beforeAll(async () => {
-    await createTopics([topic]);
+    await createTopics([topic], 6);
     gw = await startGateway({ RAW_TOPIC: topic, GATEWAY_TOKENS: 'other-token,good-token', GATEWAY_MAX_BODY_BYTES: '2048', GATEWAY_HTTP_MAX_IN_FLIGHT: '2' });
     url = `http://127.0.0.1:${gw.gateway.httpPort}/v1/telemetry`;
     await gw.untilReady();

@@ -10,7 +10,7 @@ const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 describe('the gateway process on SIGTERM', () => {
   const topic = `telemetry.raw.gw-stop-${suffix()}`;
 
-  beforeAll(() => createTopics([topic]));
+  beforeAll(() => createTopics([topic], 6));
   afterAll(() => deleteTopics([topic]));
 
   let child: ReturnType<typeof spawn> | undefined;

@@ -10,7 +10,7 @@ describe('a fleet of Teltonika TCP devices against the real gateway', () => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
 
   beforeAll(async () => {
-    await createTopics([topic]);
+    await createTopics([topic], 6);
     gw = await startGateway({ RAW_TOPIC: topic });
     await gw.untilReady();
   });

@@ -14,7 +14,7 @@ describe('hostile and broken TCP clients', () => {
   const closed = (reason: string) => gw.metric('fleetstream_gateway_closed_connections_total', { reason });
 
   beforeAll(async () => {
-    await createTopics([topic, dlqTopic]);
+    await createTopics([topic, dlqTopic], 6);
     gw = await startGateway({ RAW_TOPIC: topic, DLQ_TOPIC: dlqTopic, GATEWAY_MAX_PACKET_BYTES: '4096', GATEWAY_IDLE_TIMEOUT_MS: String(IDLE_MS), GATEWAY_IMEI_ALLOW: '356307042441013,356307040000000,356307040000001,356307040000002,356307040000003,356307040000004' });
     await gw.untilReady();
   });

@@ -11,7 +11,7 @@ describe('Teltonika over UDP', () => {
   let gw: Awaited<ReturnType<typeof startGateway>>;
 
   beforeAll(async () => {
-    await createTopics([topic, dlqTopic]);
+    await createTopics([topic, dlqTopic], 6);
     gw = await startGateway({ RAW_TOPIC: topic, DLQ_TOPIC: dlqTopic });
     await gw.untilReady();
   });

@@ -1,42 +1,16 @@
-import { randomUUID } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import kafkajs from 'kafkajs';
+import { brokers, createTopics, deleteTopics, suffix, topicSize } from '@fleetstream/test-kit';
 import { startService } from '@fleetstream/stream';
 import { decodeTcpPacket, encodeTcpPacket, type AvlRecord } from '@fleetstream/telemetry';
 import { gatewayDefinition, type GatewayService } from '@fleetstream/gateway';
 import { createSimulator, DeviceModel, IO, parseCli, SimulatorError } from '../src/index.ts';
 
-const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-const kafka = new kafkajs.Kafka({ clientId: 'simulator-test', brokers, logLevel: kafkajs.logLevel.NOTHING });
-const suffix = () => randomUUID().slice(0, 8);
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-
-async function createTopic(topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 4 }], waitForLeaders: true });
-  await admin.disconnect();
-}
-
-async function deleteTopic(topic: string): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
-  await admin.disconnect();
-}
-
-async function countRecords(topic: string): Promise<number> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const offsets = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  return offsets.reduce((n, p) => n + Number(p.high) - Number(p.low), 0);
-}
 
 const ioValue = (r: AvlRecord, id: number) => r.io.find((e) => e.id === id)?.value as number;
 
@@ -101,9 +75,9 @@ describe('the simulator against the real gateway', () => {
   let shutdown: () => Promise<void>;
 
   beforeAll(async () => {
-    await createTopic(topic);
+    await createTopics([topic], 4);
     const started = await startService(gatewayDefinition, {
-      env: { KAFKA_BROKERS: brokers.join(','), RAW_TOPIC: topic, HEALTH_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HTTP_PORT: '0', GATEWAY_UDP_PORT: '0', GATEWAY_HOST: '127.0.0.1', GATEWAY_TOKENS: 'sim-token', LOG_LEVEL: 'silent' },
+      env: { KAFKA_BROKERS: brokers().join(','), RAW_TOPIC: topic, HEALTH_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HTTP_PORT: '0', GATEWAY_UDP_PORT: '0', GATEWAY_HOST: '127.0.0.1', GATEWAY_TOKENS: 'sim-token', LOG_LEVEL: 'silent' },
       handleSignals: false,
     });
     gateway = started.service as GatewayService;
@@ -114,7 +88,7 @@ describe('the simulator against the real gateway', () => {
 
   afterAll(async () => {
     await shutdown?.();
-    await deleteTopic(topic);
+    await deleteTopics([topic]);
   });
 
   it('acknowledges exactly as many packets (TCP) and requests (HTTP) as there are records in the raw topic', async () => {
@@ -139,7 +113,7 @@ describe('the simulator against the real gateway', () => {
     expect(summary.acked).toBeGreaterThan(0);
     expect(summary.sent).toBe(summary.acked);
     expect(summary.records).toBe(summary.acked * 3);
-    expect(await countRecords(topic)).toBe(summary.acked);
+    expect(await topicSize(topic)).toBe(summary.acked);
   });
 });
 
@@ -149,9 +123,9 @@ describe('burst mode against the real gateway', () => {
   let shutdown: () => Promise<void>;
 
   beforeAll(async () => {
-    await createTopic(topic);
+    await createTopics([topic], 4);
     const started = await startService(gatewayDefinition, {
-      env: { KAFKA_BROKERS: brokers.join(','), RAW_TOPIC: topic, HEALTH_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HTTP_PORT: '0', GATEWAY_UDP_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
+      env: { KAFKA_BROKERS: brokers().join(','), RAW_TOPIC: topic, HEALTH_PORT: '0', GATEWAY_TCP_PORT: '0', GATEWAY_HTTP_PORT: '0', GATEWAY_UDP_PORT: '0', GATEWAY_HOST: '127.0.0.1', LOG_LEVEL: 'silent' },
       handleSignals: false,
     });
     gateway = started.service as GatewayService;
@@ -161,7 +135,7 @@ describe('burst mode against the real gateway', () => {
 
   afterAll(async () => {
     await shutdown?.();
-    await deleteTopic(topic);
+    await deleteTopics([topic]);
   });
 
   it('sends bursts and steady stretches, every acked packet in the raw topic', async () => {
@@ -174,7 +148,7 @@ describe('burst mode against the real gateway', () => {
     // Assess
     expect(summary.errors).toBe(0);
     expect(summary.acked).toBeGreaterThan(0);
-    expect(await countRecords(topic)).toBe(summary.acked);
+    expect(await topicSize(topic)).toBe(summary.acked);
   });
 });
 
@@ -197,20 +171,20 @@ describe('stopping a run', () => {
 
 describe('backlog mode from the command line', () => {
   const topic = `telemetry.raw.sim-backlog-${suffix()}`;
-  beforeAll(() => createTopic(topic));
-  afterAll(() => deleteTopic(topic));
+  beforeAll(() => createTopics([topic], 4));
+  afterAll(() => deleteTopics([topic]));
 
   it('produces M events straight into the raw topic and writes the JSON summary', async () => {
     // Prepare
     const file = join(mkdtempSync(join(tmpdir(), 'sim-')), 'summary.json');
 
     // Act
-    const { stdout } = await promisify(execFile)(process.execPath, [entry, '--mode', 'backlog', '--events', '2500', '--devices', '30', '--topic', topic, '--brokers', brokers.join(','), '--json', file]);
+    const { stdout } = await promisify(execFile)(process.execPath, [entry, '--mode', 'backlog', '--events', '2500', '--devices', '30', '--topic', topic, '--brokers', brokers().join(','), '--json', file]);
 
     // Assess
     const summary = JSON.parse(readFileSync(file, 'utf8')) as { acked: number; mode: string };
     expect(summary).toMatchObject({ mode: 'backlog', acked: 2500, sent: 2500, records: 2500, errors: 0 });
     expect(stdout).toContain('acked     2500');
-    expect(await countRecords(topic)).toBe(2500);
+    expect(await topicSize(topic)).toBe(2500);
   });
 });

@@ -4,7 +4,7 @@ import { startService } from '@fleetstream/stream';
 import { restart, status } from '@fleetstream/devstack';
 import { storeDefinition } from '../src/definition.ts';
 import { dayOf } from '../src/event.ts';
-import { brokers, cassandraClient, contactPoints, createTopic, dropKeyspace, enrichedEvent, migratedKeyspace, rawKafka, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
+import { brokers, cassandraClient, contactPoints, createTopics, dropKeyspace, enrichedEvent, migratedKeyspace, rawKafka, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
 
 const DEVICES = 20;
 /** Events produced per tick while the test runs (one tick every 100 ms: about 200 events/s). */
@@ -46,7 +46,7 @@ describe('the store across a Cassandra crash', () => {
     // commit log, so a kill -9 would lose a keyspace created since the last clean start (and the
     // rows with it). A clean restart (drain, flush) makes the test's schema durable first.
     await restart('cassandra');
-    await waitFor(async () => (await client.execute(`SELECT * FROM ${keyspace}.positions_by_device_day LIMIT 1`), true), 120_000, 'Cassandra after the clean restart');
+    await waitFor(async () => (await client.execute(`SELECT * FROM ${keyspace}.positions_by_device_day LIMIT 1`), true), 'Cassandra after the clean restart', 120_000);
   }, 300_000);
 
   afterAll(async () => {
@@ -59,8 +59,10 @@ describe('the store across a Cassandra crash', () => {
     const input = `telemetry.enriched-${suffix()}`;
     const dlqTopic = `telemetry.dlq-${suffix()}`;
     const group = `store-${suffix()}`;
-    await createTopic(input, 4);
-    await createTopic(dlqTopic, 1);
+    await createTopics([
+      { topic: input, partitions: 4 },
+      { topic: dlqTopic, partitions: 1 },
+    ]);
     const { deps, shutdown } = await startService(storeDefinition, {
       env: {
         KAFKA_BROKERS: brokers().join(','),
@@ -102,7 +104,7 @@ describe('the store across a Cassandra crash', () => {
     let readyzDownAfterMs = -1;
     let writtenWhileDown = -1;
     try {
-      await waitFor(async () => ((await statusOf(port, '/readyz')) === 200 && (await written()) >= 1_000 ? true : undefined), 120_000, 'the store writing');
+      await waitFor(async () => ((await statusOf(port, '/readyz')) === 200 && (await written()) >= 1_000 ? true : undefined), 'the store writing', 120_000);
       rowsBeforeKill = await written();
 
       // Act: kill -9 Cassandra, keep it down 20 s while events keep coming, start it again
@@ -119,8 +121,8 @@ describe('the store across a Cassandra crash', () => {
           writtenWhileDown = await written();
         },
       });
-      await waitFor(async () => ((await statusOf(port, '/readyz')) === 200 ? true : undefined), 180_000, '/readyz 200 after the restart');
-      await waitFor(async () => ((await written()) > writtenWhileDown + 1_000 ? true : undefined), 180_000, 'writes after the restart').catch(async (err: unknown) => {
+      await waitFor(async () => ((await statusOf(port, '/readyz')) === 200 ? true : undefined), '/readyz 200 after the restart', 180_000);
+      await waitFor(async () => ((await written()) > writtenWhileDown + 1_000 ? true : undefined), 'writes after the restart', 180_000).catch(async (err: unknown) => {
         console.error(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text());
         throw err;
       });
@@ -130,7 +132,7 @@ describe('the store across a Cassandra crash', () => {
       await waitFor(async () => {
         const committed = await admin.fetchCommitted(group, input);
         return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high) ? true : undefined;
-      }, 240_000, 'committed offsets at the end of the input');
+      }, 'committed offsets at the end of the input', 240_000);
     } finally {
       producing = false;
       await feeding.catch(() => undefined);
@@ -158,7 +160,7 @@ describe('the store across a Cassandra crash', () => {
     for (const [k, ids] of expected) {
       const [deviceId, day] = k.split('|');
       // The test's own session reconnects on its driver's backoff, which may lag the store's: retry.
-      const rs = await waitFor(() => client.execute(`SELECT event_id FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`, [deviceId, day], { prepare: true, fetchSize: 50_000 }), 120_000, "the test's Cassandra session after the restart");
+      const rs = await waitFor(() => client.execute(`SELECT event_id FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`, [deviceId, day], { prepare: true, fetchSize: 50_000 }), "the test's Cassandra session after the restart", 120_000);
       const got = new Set(rs.rows.map((r) => String(r.event_id)));
       for (const id of ids) if (!got.has(id)) missing.push(`${k}|${id}`);
       for (const id of got) if (!ids.has(id)) unexpected.push(`${k}|${id}`);

@@ -2,7 +2,7 @@ import cassandra from 'cassandra-driver';
 import { DlqHeaders, startService } from '@fleetstream/stream';
 import { storeConfigSchema } from '../src/config.ts';
 import { createStoreService } from '../src/service.ts';
-import { brokers, cassandraClient, contactPoints, createTopic, dropKeyspace, enrichedEvent, migratedKeyspace, produceJson, rawKafka, suffix, waitFor } from './helpers/cluster.ts';
+import { brokers, cassandraClient, contactPoints, createTopics, dropKeyspace, enrichedEvent, migratedKeyspace, produce, readTopic, suffix, waitFor } from './helpers/cluster.ts';
 
 /**
  * A real Cassandra client whose statements for one device fail the way Cassandra refuses a row
@@ -34,12 +34,14 @@ describe('the store when Cassandra refuses a row for good', () => {
     const keyspace = (await migratedKeyspace(admin)).cassandra.keyspace;
     const input = `telemetry.enriched-${suffix()}`;
     const dlqTopic = `telemetry.dlq-${suffix()}`;
-    await createTopic(input, 1);
-    await createTopic(dlqTopic, 1);
+    await createTopics([
+      { topic: input, partitions: 1 },
+      { topic: dlqTopic, partitions: 1 },
+    ]);
     const t0 = Date.UTC(2024, 6, 1, 12);
     const good = Array.from({ length: 20 }, (_, i) => enrichedEvent('dev-good', t0 + i * 1000, i));
     const bad = Array.from({ length: 3 }, (_, i) => enrichedEvent('dev-refused', t0 + i * 1000, i));
-    await produceJson(input, [...good, ...bad].map((e) => ({ key: String(e.deviceId), value: JSON.stringify(e) })));
+    await produce(input, [...good, ...bad].map((e) => ({ key: String(e.deviceId), value: JSON.stringify(e) })));
     const client = refusingClient(keyspace, 'dev-refused');
     const env = {
       KAFKA_BROKERS: brokers().join(','),
@@ -58,8 +60,8 @@ describe('the store when Cassandra refuses a row for good', () => {
       const rs = await admin.execute(`SELECT count(*) AS n FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`, ['dev-good', '2024-07-01'], { prepare: true });
       const n = Number(rs.first().get('n'));
       return n === good.length ? n : undefined;
-    }, 60_000, 'the good rows');
-    const dead = await readDlq(dlqTopic, bad.length);
+    }, 'the good rows', 60_000);
+    const dead = (await readTopic(dlqTopic, { count: bad.length })).map((r) => r.headers);
     await shutdown();
     await client.shutdown();
     await dropKeyspace(admin, keyspace);
@@ -71,26 +73,3 @@ describe('the store when Cassandra refuses a row for good', () => {
     expect(dead.every((d) => d[DlqHeaders.errorClass] === 'CASSANDRA_REFUSED' && d[DlqHeaders.sourceTopic] === input)).toBe(true);
   }, 120_000);
 });
-
-async function readDlq(topic: string, count: number): Promise<Record<string, string>[]> {
-  const consumer = rawKafka().consumer({ groupId: `reader-${suffix()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: Record<string, string>[] = [];
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, 60_000);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        out.push(headers);
-        if (out.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}

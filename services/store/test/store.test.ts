@@ -2,7 +2,7 @@ import type cassandra from 'cassandra-driver';
 import { DlqHeaders, startService } from '@fleetstream/stream';
 import { storeDefinition } from '../src/definition.ts';
 import { dayOf } from '../src/event.ts';
-import { brokers, cassandraClient, contactPoints, createTopic, dropKeyspace, enrichedEvent, migratedKeyspace, produceJson, rawKafka, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
+import { brokers, cassandraClient, contactPoints, createTopics, dropKeyspace, enrichedEvent, migratedKeyspace, produce, readTopic, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
 
 /** Events produced by the big test: the issue's 100,000 (STORE_TEST_EVENTS lowers it for a quick local run). */
 const TOTAL = Number(process.env.STORE_TEST_EVENTS ?? 100_000);
@@ -12,30 +12,6 @@ const get = async (port: number, path: string) => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
   return { status: res.status, body: await res.text() };
 };
-
-/** Reads `count` records of a topic from the beginning. */
-async function readRecords(topic: string, count: number, timeoutMs = 60_000) {
-  const consumer = rawKafka().consumer({ groupId: `reader-${suffix()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const out: { key: string; value: string; headers: Record<string, string> }[] = [];
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) headers[k] = String(v);
-        out.push({ key: message.key?.toString() ?? '', value: message.value?.toString() ?? '', headers });
-        if (out.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
-  return out;
-}
 
 describe('the store: telemetry.enriched -> Cassandra', () => {
   let client: cassandra.Client;
@@ -57,8 +33,10 @@ describe('the store: telemetry.enriched -> Cassandra', () => {
     const input = `telemetry.enriched-${suffix()}`;
     const dlqTopic = `telemetry.dlq-${suffix()}`;
     const group = `store-${suffix()}`;
-    await createTopic(input, 4);
-    await createTopic(dlqTopic, 1);
+    await createTopics([
+      { topic: input, partitions: 4 },
+      { topic: dlqTopic, partitions: 1 },
+    ]);
     const distinct = Math.round(TOTAL / 1.1);
     const start = Date.UTC(2024, 5, 10, 20, 0, 0);
     const events = Array.from({ length: distinct }, (_, i) => enrichedEvent(`dev-${i % DEVICES}`, start + Math.floor(i / DEVICES) * 300_000, i));
@@ -74,7 +52,7 @@ describe('the store: telemetry.enriched -> Cassandra', () => {
       { key: 'dev-z', value: 'not json', reason: 'SCHEMA_INVALID' },
     ];
     messages.splice(100, 0, ...invalid.map(({ key, value }) => ({ key, value })));
-    await produceJson(input, messages);
+    await produce(input, messages);
 
     // Act
     const { deps, shutdown } = await startService(storeDefinition, {
@@ -99,7 +77,7 @@ describe('the store: telemetry.enriched -> Cassandra', () => {
       await waitFor(async () => {
         const committed = await admin.fetchCommitted(group, input);
         return ends.every((e) => committed.find((c) => c.partition === e.partition)?.offset === e.high) ? true : undefined;
-      }, 240_000, 'committed offsets at the end of the input');
+      }, 'committed offsets at the end of the input', 240_000);
       expect((await get(deps.health.port, '/readyz')).status).toBe(200);
       metrics = (await get(deps.health.port, '/metrics')).body;
     } finally {
@@ -138,7 +116,7 @@ describe('the store: telemetry.enriched -> Cassandra', () => {
     }
 
     // Assess: DLQ
-    const dead = await readRecords(dlqTopic, invalid.length);
+    const dead = (await readTopic(dlqTopic, { count: invalid.length })).map((r) => ({ key: r.key, value: r.value?.toString(), headers: r.headers }));
     expect(dead.map((d) => [d.key, d.value, d.headers[DlqHeaders.errorClass], d.headers[DlqHeaders.sourceTopic]]).sort()).toEqual(
       invalid.map((i) => [i.key, i.value, i.reason, input]).sort(),
     );

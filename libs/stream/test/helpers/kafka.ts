@@ -1,65 +1,31 @@
-import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import kafkajs from 'kafkajs';
+import { brokers, produce, readTopic, type ReadRecord } from '@fleetstream/test-kit';
 
-export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-export const suffix = () => randomUUID().slice(0, 8);
-
-export function rawKafka() {
-  return new kafkajs.Kafka({ clientId: 'stream-test', brokers: brokers(), logLevel: kafkajs.logLevel.NOTHING });
-}
-
-export async function createTopic(topic: string, partitions: number): Promise<void> {
-  const admin = rawKafka().admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
-}
+export { brokers, committedOffsets, createTopics, deleteTopics, rawKafka, suffix } from '@fleetstream/test-kit';
 
 /** Produces `count` records with values 0..count-1 (or from `valueOf`), keys spread over 64 devices. */
-export async function produceRange(topic: string, count: number, valueOf: (i: number) => string = String): Promise<void> {
-  const producer = rawKafka().producer({ idempotent: true });
-  await producer.connect();
-  for (let start = 0; start < count; start += 5000) {
-    const n = Math.min(5000, count - start);
-    await producer.send({ topic, acks: -1, messages: Array.from({ length: n }, (_, i) => ({ key: `dev-${(start + i) % 64}`, value: valueOf(start + i) })) });
-  }
-  await producer.disconnect();
+export function produceRange(topic: string, count: number, valueOf: (i: number) => string = String): Promise<void> {
+  return produce(topic, Array.from({ length: count }, (_, i) => ({ key: `dev-${i % 64}`, value: valueOf(i) })), 5_000);
 }
 
-/** Reads a topic from the beginning until `until` says stop (or the timeout passes). */
-export async function readAll(topic: string, until: (values: { value: string; headers: Record<string, string> }[]) => boolean, timeoutMs = 60_000) {
-  const consumer = rawKafka().consumer({ groupId: `reader-${suffix()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const values: { value: string; headers: Record<string, string> }[] = [];
-  await new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, timeoutMs);
-    void consumer.run({
-      eachBatch: async ({ batch }) => {
-        for (const m of batch.messages) {
-          const headers: Record<string, string> = {};
-          for (const [k, v] of Object.entries(m.headers ?? {})) headers[k] = String(v);
-          values.push({ value: m.value?.toString() ?? '', headers });
-        }
-        if (until(values)) {
-          clearTimeout(timer);
-          resolve();
-        }
-      },
-    });
-  });
-  await consumer.disconnect();
+export interface ReadValue {
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Reads a topic from the beginning until `until` says stop, or returns what it read by the timeout. */
+export async function readAll(topic: string, until: (values: ReadValue[]) => boolean, timeoutMs = 60_000): Promise<ReadValue[]> {
+  const values: ReadValue[] = [];
+  const toValues = (records: readonly ReadRecord[]) => {
+    for (let i = values.length; i < records.length; i++) {
+      const r = records[i] as ReadRecord;
+      values.push({ value: r.value?.toString() ?? '', headers: r.headers });
+    }
+    return values;
+  };
+  toValues(await readTopic(topic, { until: (records) => until(toValues(records)), timeoutMs, onTimeout: 'return' }));
   return values;
-}
-
-export async function committed(groupId: string, topic: string): Promise<Map<number, bigint>> {
-  const admin = rawKafka().admin();
-  await admin.connect();
-  const res = await admin.fetchOffsets({ groupId, topics: [topic] });
-  await admin.disconnect();
-  return new Map(res[0]!.partitions.map((p) => [p.partition, BigInt(p.offset)]));
 }
 
 const stageFile = fileURLToPath(new URL('../fixtures/example-stage.ts', import.meta.url));

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKafkajsClient, startService, type OutboundRecord } from '@fleetstream/stream';
+import { brokers, createTopics, readTopic, suffix } from '@fleetstream/test-kit';
 import { enrichService, type EnrichService } from '../../src/index.ts';
 
-export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
-export const suffix = () => randomUUID().slice(0, 8);
+export { scrapeMetric, suffix, waitFor } from '@fleetstream/test-kit';
+
 export const client = () => createKafkajsClient({ brokers: brokers(), clientId: 'enrich-test' });
 
 /** The topics of one test, each with a random suffix. */
@@ -18,15 +19,12 @@ export interface TestTopics {
 export async function createTestTopics(partitions = 2): Promise<TestTopics> {
   const s = suffix();
   const t = { input: `parsed-${s}`, output: `enriched-${s}`, reference: `assets-${s}`, dlq: `dlq-${s}` };
-  const admin = client().admin();
-  await admin.connect();
-  await admin.createTopics([
-    { topic: t.input, numPartitions: partitions, replicationFactor: 1 },
-    { topic: t.output, numPartitions: partitions, replicationFactor: 1 },
-    { topic: t.reference, numPartitions: partitions, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } },
-    { topic: t.dlq, numPartitions: 1, replicationFactor: 1 },
+  await createTopics([
+    { topic: t.input, partitions },
+    { topic: t.output, partitions },
+    { topic: t.reference, partitions, compact: true },
+    t.dlq,
   ]);
-  await admin.disconnect();
   return t;
 }
 
@@ -74,27 +72,8 @@ export interface ReadRecord {
 
 /** Reads a topic from the beginning until `count` records arrived (or throws after the timeout). */
 export async function readN(topic: string, count: number, timeoutMs = 30_000): Promise<ReadRecord[]> {
-  const consumer = client().consumer({ groupId: `reader-${suffix()}`, topics: [topic], fromBeginning: true });
-  const out: ReadRecord[] = [];
-  await consumer.connect();
-  try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${out.length} of ${count} records from ${topic}`)), timeoutMs);
-      void consumer.run(async (batch, control) => {
-        for (const r of batch.records) {
-          out.push({ key: r.key?.toString() ?? '', value: parseOrRaw(r.value), headers: r.headers, partition: r.partition });
-        }
-        control.resolveOffset(batch.lastOffset);
-        if (out.length >= count) {
-          clearTimeout(timer);
-          resolve();
-        }
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
+  const records = await readTopic(topic, { count, timeoutMs });
+  return records.map((r) => ({ key: r.key ?? '', value: parseOrRaw(r.value), headers: r.headers, partition: r.partition }));
 }
 
 const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
@@ -120,22 +99,6 @@ export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: 
     logDestination: quiet(),
   });
   return { ...started, enrich: started.service as EnrichService };
-}
-
-export async function metric(port: number, name: string): Promise<number> {
-  const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-  return text
-    .split('\n')
-    .filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `))
-    .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
-}
-
-export async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function parseOrRaw(value: Buffer | null): Record<string, unknown> {

@@ -1,12 +1,12 @@
 import { startService } from '@fleetstream/stream';
 import { sqlSource } from '../../src/definition.ts';
-import { BROKERS } from './kafka.ts';
+import { brokers } from './kafka.ts';
 import { PG_URL } from './postgres.ts';
 
 /** The env of a test source: its own table, topics and source name. */
 export function sourceEnv(opts: { table: string; output: string; checkpoint: string; name: string; extra?: Record<string, string> }): Record<string, string> {
   return {
-    KAFKA_BROKERS: BROKERS.join(','),
+    KAFKA_BROKERS: brokers().join(','),
     HEALTH_PORT: '0',
     LOG_LEVEL: 'error',
     SQL_DIALECT: 'postgres',

@@ -1,30 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import kafkajs from 'kafkajs';
 import cassandra from 'cassandra-driver';
 import { createCassandraClient } from '../../src/cassandra-client.ts';
 import { apply, loadTopology, plan, type DesiredTopology } from '../../src/topology/index.ts';
 import { createKafkajsClient } from '@fleetstream/stream';
 import { uuidFromKey } from '@fleetstream/telemetry';
+import { brokers, suffix } from '@fleetstream/test-kit';
 
-export const brokers = () => (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
+export { brokers, createTopics, produce, rawKafka, readTopic, suffix, waitFor } from '@fleetstream/test-kit';
 export const contactPoints = () => (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042').split(',');
-export const suffix = () => randomUUID().replace(/-/g, '').slice(0, 10);
-
-export function rawKafka() {
-  return new kafkajs.Kafka({ clientId: 'store-test', brokers: brokers(), logLevel: kafkajs.logLevel.NOTHING });
-}
 
 export const streamAdmin = () => createKafkajsClient({ brokers: brokers(), clientId: 'store-test' }).admin();
 
 export function cassandraClient(keyspace?: string): cassandra.Client {
   return createCassandraClient({ contactPoints: contactPoints(), localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1', keyspace });
-}
-
-export async function createTopic(topic: string, partitions: number): Promise<void> {
-  const admin = rawKafka().admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
 }
 
 /** Creates a fresh keyspace with the topology's migrations (only them: no topics). */
@@ -70,24 +57,4 @@ export function enrichedEvent(deviceId: string, eventTime: number, n: number, ex
     enrichment: 'ok',
     ...extra,
   };
-}
-
-/** Produces JSON values keyed by deviceId (acks=all), in the given order. */
-export async function produceJson(topic: string, values: { key: string; value: string }[]): Promise<void> {
-  const producer = rawKafka().producer({ idempotent: true });
-  await producer.connect();
-  for (let i = 0; i < values.length; i += 2_000) {
-    await producer.send({ topic, acks: -1, messages: values.slice(i, i + 2_000) });
-  }
-  await producer.disconnect();
-}
-
-export async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
