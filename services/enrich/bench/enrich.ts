@@ -52,7 +52,7 @@ function build(url: string, registry: Registry, timeoutMs = 10_000) {
   const metrics = createEnrichMetrics(registry, 'enrich-bench');
   const cache = new AssetCache({ ttlMs: 300_000, negativeTtlMs: 60_000, maxEntries: 1_000_000 });
   const client = new AssetApiClient({ url, connections: CAPACITY, connectTimeoutMs: 1_000, readTimeoutMs: 2_000 });
-  const resolver = new AssetResolver({ fetch: (id, s) => client.fetchAsset(id, s), cache, onRemoteCall: () => metrics.countRemoteCall() });
+  const resolver = new AssetResolver({ fetch: (id) => client.lookup(id), cache, onRemoteCall: () => metrics.countRemoteCall() });
   const operator = new AsyncOperator<string, Enrichment>({
     capacity: CAPACITY,
     timeoutMs,

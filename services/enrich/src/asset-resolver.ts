@@ -1,13 +1,14 @@
+import type { AssetLookup } from './asset-client.ts';
 import type { AssetCache } from './asset-cache.ts';
 import type { Asset } from './event.ts';
 
-/** The remote lookup the resolver wraps (the asset API client in the service, a fake in unit tests). */
-export type FetchAsset = (deviceId: string, signal: AbortSignal) => Promise<Asset | null>;
+/** Starts the remote lookup the resolver wraps (the asset API client in the service, a fake in unit tests). */
+export type FetchAsset = (deviceId: string) => AssetLookup;
 
 /** One remote call and the callers waiting for it. */
 interface InFlight {
   readonly deviceId: string;
-  readonly controller: AbortController;
+  readonly lookup: AssetLookup;
   readonly waiters: Set<Waiter>;
 }
 
@@ -74,10 +75,10 @@ export class AssetResolver {
   }
 
   #start(deviceId: string): InFlight {
-    const call: InFlight = { deviceId, controller: new AbortController(), waiters: new Set() };
+    const call: InFlight = { deviceId, lookup: this.#fetch(deviceId), waiters: new Set() };
     this.#inFlight.set(deviceId, call);
     this.#onRemoteCall();
-    this.#fetch(deviceId, call.controller.signal).then(
+    call.lookup.result.then(
       (asset) => {
         this.#forget(call);
         this.#cache.set(deviceId, asset);
@@ -135,7 +136,7 @@ export class AssetResolver {
       if (call.waiters.size === 0) {
         // Nobody waits any more: later callers of this device start a fresh call.
         this.#forget(call);
-        call.controller.abort(reason);
+        call.lookup.abort(reason);
       }
       w.reject(reason);
     }

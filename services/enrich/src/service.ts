@@ -54,7 +54,7 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     readTimeoutMs: config.ASSET_API_READ_TIMEOUT_MS,
   });
   const resolver = new AssetResolver({
-    fetch: (id, signal) => client.fetchAsset(id, signal),
+    fetch: (id) => client.lookup(id),
     cache,
     onRemoteCall: () => metrics.countRemoteCall(),
     onCoalesced: () => metrics.coalesced.inc({ service }),

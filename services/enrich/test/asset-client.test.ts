@@ -86,6 +86,31 @@ describe('AssetApiClient over real HTTP', () => {
     expect(after?.assetId).toBe('asset-dev-3');
   });
 
+  test("a lookup's abort rejects it at once with the reason; an abort after the answer changes nothing", async () => {
+    // Prepare
+    stub = await createAssetApiStub({ port: 0, latencyMs: 2_000 });
+    client = clientFor(stub.url);
+    const reason = new Error('every waiter gave up');
+
+    // Act
+    const slow = client.lookup('dev-1');
+    const started = performance.now();
+    setTimeout(() => slow.abort(reason), 20);
+    const err = await slow.result.catch((e: unknown) => e);
+    const tookMs = performance.now() - started;
+    slow.abort(new Error('again'));
+    stub.setLatency(0);
+    const done = client.lookup('dev-2');
+    const answer = await done.result;
+    done.abort(reason);
+
+    // Assess
+    expect(err).toBe(reason);
+    expect(tookMs).toBeLessThan(1_000); // long before the stub's 2 s answer
+    expect(answer?.assetId).toBe('asset-dev-2');
+    expect(await done.result).toEqual(answer);
+  });
+
   test('an unreachable API is a retryable ASSET_API_UNREACHABLE', async () => {
     // Prepare: a port that was free a moment ago
     const s = await rawServer(200, '{}');

@@ -1,17 +1,34 @@
+import type { AssetLookup } from '../src/asset-client.ts';
 import { AssetCache } from '../src/asset-cache.ts';
 import { AssetResolver } from '../src/asset-resolver.ts';
 import type { Asset } from '../src/event.ts';
 
 const asset = (id: string): Asset => ({ assetId: `a-${id}`, customerId: 'c', model: 'm', owner: 'o', tags: [] });
 
-/** A fetch whose calls stay pending until the test settles them. */
+interface ManualCall {
+  id: string;
+  aborted: boolean;
+  resolve: (a: Asset | null) => void;
+  reject: (e: unknown) => void;
+}
+
+/** A fetch whose calls stay pending until the test settles (or the resolver aborts) them. */
 function manualFetch() {
-  const calls: { id: string; signal: AbortSignal; resolve: (a: Asset | null) => void; reject: (e: unknown) => void }[] = [];
-  const fetch = (id: string, signal: AbortSignal) =>
-    new Promise<Asset | null>((resolve, reject) => {
-      calls.push({ id, signal, resolve, reject });
-      signal.addEventListener('abort', () => reject(signal.reason), { once: true });
+  const calls: ManualCall[] = [];
+  const fetch = (id: string): AssetLookup => {
+    let call!: ManualCall;
+    const result = new Promise<Asset | null>((resolve, reject) => {
+      call = { id, aborted: false, resolve, reject };
+      calls.push(call);
     });
+    return {
+      result,
+      abort: (reason) => {
+        call.aborted = true;
+        call.reject(reason);
+      },
+    };
+  };
   return { calls, fetch };
 }
 
@@ -49,7 +66,7 @@ describe('AssetResolver', () => {
     const staying = resolver.resolve('d1', new AbortController().signal);
     leaving.abort(reason);
     const goneErr = await gone;
-    const callAborted = calls[0]!.signal.aborted;
+    const callAborted = calls[0]!.aborted;
     calls[0]!.resolve(asset('d1'));
 
     // Assess
@@ -74,7 +91,7 @@ describe('AssetResolver', () => {
 
     // Assess
     expect(errs).toEqual([reason, reason]);
-    expect(calls.map((c) => [c.id, c.signal.aborted])).toEqual([['d1', true], ['d2', true], ['d1', false]]);
+    expect(calls.map((c) => [c.id, c.aborted])).toEqual([['d1', true], ['d2', true], ['d1', false]]);
     expect(await again).toBeNull();
   });
 
