@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AsyncOperator,
   createConsumerService,
   DlqWriter,
-  isRetryable,
   kafkaStageHandler,
   type ConsumerRunner,
   type Service,
@@ -11,12 +9,11 @@ import {
 } from '@fleetstream/stream';
 import { AssetApiClient } from './asset-client.ts';
 import { AssetCache } from './asset-cache.ts';
-import { AssetResolver } from './asset-resolver.ts';
 import type { EnrichConfig } from './config.ts';
 import { createEnrichMetrics, type EnrichMetrics } from './enrich-metrics.ts';
-import { createEnrichTransform, fallbackResolution } from './enrich-transform.ts';
-import { enrichmentOf, type Enrichment } from './event.ts';
+import { createEnrichTransform } from './enrich-transform.ts';
 import { ReferenceTable } from './reference-table.ts';
+import { createRemoteEnrichment } from './remote-enrichment.ts';
 
 /** The running enrich service, with its parts exposed for tests. */
 export interface EnrichService extends Service {
@@ -53,29 +50,16 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     connectTimeoutMs: config.ASSET_API_CONNECT_TIMEOUT_MS,
     readTimeoutMs: config.ASSET_API_READ_TIMEOUT_MS,
   });
-  const resolver = new AssetResolver({
-    fetch: (id) => client.lookup(id),
+  const { operator } = createRemoteEnrichment({
+    lookup: (id) => client.lookup(id),
     cache,
-    onRemoteCall: () => metrics.countRemoteCall(),
-    onCoalesced: () => metrics.coalesced.inc({ service }),
-  });
-  const stage = 'enrich-remote';
-  const operator = new AsyncOperator<string, Enrichment>({
+    metrics,
+    core,
     capacity: config.ENRICH_CAPACITY,
     timeoutMs: config.ENRICH_TIMEOUT_MS,
     mode: config.ENRICH_MODE,
-    keyOf: (id) => id,
-    call: async (id, signal) => {
-      return enrichmentOf(await resolver.resolve(id, signal), 'remote');
-    },
-    retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS, isRetryable },
-    fallback: config.ENRICH_FAILURE_POLICY === 'emit' ? (id) => fallbackResolution(cache, id) : undefined,
-    hooks: {
-      onTimeout: () => core.asyncTimeouts.inc({ service }),
-      onRetry: () => core.asyncRetries.inc({ service }),
-      onInflight: (n) => core.inflight.set({ service, stage }, n),
-      onDuration: (ms) => core.stageDuration.observe({ service, stage }, ms / 1000),
-    },
+    retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS },
+    failurePolicy: config.ENRICH_FAILURE_POLICY,
   });
   const producer = deps.kafka.producer();
   const dlq = new DlqWriter(producer, core, { topic: config.DLQ_TOPIC });
