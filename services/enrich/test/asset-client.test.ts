@@ -35,9 +35,9 @@ describe('AssetApiClient over real HTTP', () => {
     const prefixed = clientFor(`${stub.url}/`);
 
     // Act
-    const known = await client.fetchAsset('dev-7');
-    const unknown = await client.fetchAsset('dev-10');
-    const viaPrefix = await prefixed.fetchAsset('dev-8');
+    const known = await client.lookup('dev-7').result;
+    const unknown = await client.lookup('dev-10').result;
+    const viaPrefix = await prefixed.lookup('dev-8').result;
     await prefixed.close();
 
     // Assess
@@ -59,31 +59,10 @@ describe('AssetApiClient over real HTTP', () => {
     client = clientFor(stub.url);
 
     // Act
-    const err = await client.fetchAsset('dev-1').catch((e: unknown) => e);
+    const err = await client.lookup('dev-1').result.catch((e: unknown) => e);
 
     // Assess
     expect(err).toMatchObject({ code: 'ASSET_API_STATUS', retryable, details: { status } });
-  });
-
-  test('an aborted signal rejects with its reason, before and during the call, and the pool keeps serving', async () => {
-    // Prepare
-    stub = await createAssetApiStub({ port: 0, latencyMs: 200 });
-    client = clientFor(stub.url);
-    const reason = new Error('deadline');
-
-    // Act
-    const before = await client.fetchAsset('dev-1', AbortSignal.abort(reason)).catch((e: unknown) => e);
-    const controller = new AbortController();
-    const during = client.fetchAsset('dev-2', controller.signal).catch((e: unknown) => e);
-    setTimeout(() => controller.abort(reason), 20);
-    const duringErr = await during;
-    stub.setLatency(0);
-    const after = await client.fetchAsset('dev-3');
-
-    // Assess
-    expect(before).toBe(reason);
-    expect(duringErr).toBe(reason);
-    expect(after?.assetId).toBe('asset-dev-3');
   });
 
   test("a lookup's abort rejects it at once with the reason; an abort after the answer changes nothing", async () => {
@@ -119,7 +98,7 @@ describe('AssetApiClient over real HTTP', () => {
     client = clientFor(url);
 
     // Act
-    const err = await client.fetchAsset('dev-1').catch((e: unknown) => e);
+    const err = await client.lookup('dev-1').result.catch((e: unknown) => e);
 
     // Assess
     expect(err).toMatchObject({ code: 'ASSET_API_UNREACHABLE', retryable: true });
@@ -134,7 +113,7 @@ describe('AssetApiClient over real HTTP', () => {
     client = clientFor(s.url);
 
     // Act
-    const err = await client.fetchAsset('dev-1').catch((e: unknown) => e);
+    const err = await client.lookup('dev-1').result.catch((e: unknown) => e);
     await s.close();
 
     // Assess
