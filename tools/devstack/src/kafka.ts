@@ -86,6 +86,18 @@ function scramArgs(security: KafkaSecurity | undefined): string[] {
 export const kafkaLog = (dir: string) => join(dir, 'server.log');
 
 /** Writes server.properties and formats the KRaft storage; returns the JVM arguments. */
+/**
+ * A Kafka cluster id: 16 random bytes in base64url (22 characters), drawn again while it starts
+ * with '-', as Kafka's own Uuid.randomUuid does: the storage tool would read `-t -…` as an option
+ * ("argument --cluster-id/-t: expected one argument"), one format in 64.
+ */
+export function newClusterId(random: (size: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
 export function prepareKafka(plan: KafkaPlan): string[] {
   const { dir, controllerPort, lib } = plan;
   mkdirSync(join(dir, 'data'), { recursive: true });
@@ -133,8 +145,7 @@ export function prepareKafka(plan: KafkaPlan): string[] {
   );
   const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', `${lib}/*`];
   if (existsSync(join(dir, 'data', 'meta.properties'))) return [...jvm, 'kafka.Kafka', props]; // a restart keeps its data
-  const clusterId = randomBytes(16).toString('base64url').slice(0, 22);
-  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props, ...scramArgs(plan.security)], { encoding: 'utf8' });
+  const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props, ...scramArgs(plan.security)], { encoding: 'utf8' });
   if (format.status !== 0) {
     const detail = redact((format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | '), plan.security);
     throw new DevstackError('EXITED', `Kafka storage format failed: ${detail}`);
