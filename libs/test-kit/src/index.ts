@@ -169,31 +169,19 @@ export interface ReadOptions {
 
 /** Reads a topic from the beginning until `count`, `until` or (neither given) its current end. */
 export async function readTopic(topic: string, options: ReadOptions = {}): Promise<ReadRecord[]> {
-  const { timeoutMs = 60_000, onTimeout = 'reject' } = options;
-  let enough = options.until;
-  let want = options.count;
-  if (want === undefined && enough === undefined) {
-    want = await topicSize(topic);
-    if (want === 0) return [];
-  }
-  if (want !== undefined) {
-    const count = want;
-    const until = enough;
-    enough = (records) => records.length >= count && (until === undefined || until(records));
-  }
-  const done = enough as (records: readonly ReadRecord[]) => boolean;
-  let finish!: () => void;
-  const finished = new Promise<void>((resolve) => (finish = resolve));
+  const { timeoutMs = 60_000, onTimeout = 'reject', until } = options;
+  const want = options.count ?? (until === undefined ? await topicSize(topic) : undefined);
+  if (want === 0 && until === undefined) return [];
+  const done = (records: readonly ReadRecord[]) =>
+    (want === undefined || records.length >= want) && (until === undefined || until(records));
+  let settle!: (late: boolean) => void;
+  const outcome = new Promise<boolean>((resolve) => (settle = resolve));
   const collector = await collectTopic(topic, (records) => {
-    if (done(records)) finish();
+    if (done(records)) settle(false);
   });
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<boolean>(
-    (resolve) => (timer = setTimeout(() => resolve(true), timeoutMs)),
-  );
+  const timer = setTimeout(() => settle(true), timeoutMs);
   try {
-    const late = await Promise.race([finished.then(() => false), timedOut]);
-    if (late && onTimeout === 'reject') {
+    if ((await outcome) && onTimeout === 'reject') {
       throw new Error(
         `read ${collector.records.length}${want === undefined ? '' : ` of ${want}`} records of ${topic} in ${timeoutMs} ms`,
       );

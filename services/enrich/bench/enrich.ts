@@ -26,16 +26,16 @@ const LATENCY_MS = 20;
 const CAPACITY = 200;
 const BOUND = (CAPACITY * 1000) / LATENCY_MS;
 
-/**
- * Pins every thread of this process to all cores but the last and returns the cores for the stub
- * (`taskset` lists), or undefined where that cannot be done (one core, no taskset): the bench then
- * runs unpinned and says so.
- */
 /** The run whose `by` is the median (the upper one of an even count). */
 function median<T>(runs: T[], by: (run: T) => number): T {
   return [...runs].sort((a, b) => by(a) - by(b))[runs.length >> 1] as T;
 }
 
+/**
+ * Pins every thread of this process to all cores but the last and returns the cores for the stub
+ * (`taskset` lists), or undefined where that cannot be done (one core, no taskset): the bench then
+ * runs unpinned and says so.
+ */
 function pinStubApart(): { bench: string; stub: string } | undefined {
   const n = availableParallelism();
   if (n < 2) return undefined;

@@ -54,16 +54,13 @@ export class AssetApiClient {
    * add and remove) cost ~0.02 of the Little's-law bench.
    */
   lookup(deviceId: string): AssetLookup {
-    let call!: AssetCall;
-    const result = new Promise<Asset | null>((resolve, reject) => {
-      call = new AssetCall(resolve, reject);
-      try {
-        this.#pool.dispatch({ method: 'GET', path: `${this.#prefix}/assets/${encodeURIComponent(deviceId)}`, headers: HEADERS }, call);
-      } catch (err) {
-        call.onResponseError(null, err as Error);
-      }
-    });
-    return { result, abort: (reason) => call.abort(reason) };
+    const call = new AssetCall();
+    try {
+      this.#pool.dispatch({ method: 'GET', path: `${this.#prefix}/assets/${encodeURIComponent(deviceId)}`, headers: HEADERS }, call);
+    } catch (err) {
+      call.onResponseError(null, err as Error);
+    }
+    return call;
   }
 
   close(): Promise<void> {
@@ -71,10 +68,11 @@ export class AssetApiClient {
   }
 }
 
-/** One call's undici handler: keeps the status, collects the body, settles the promise once. */
-class AssetCall implements Dispatcher.DispatchHandler {
-  readonly #resolve: (asset: Asset | null) => void;
-  readonly #reject: (err: unknown) => void;
+/** One call: its undici handler (keeps the status, collects the body) and its handle, settled once. */
+class AssetCall implements Dispatcher.DispatchHandler, AssetLookup {
+  readonly result: Promise<Asset | null>;
+  #resolve!: (asset: Asset | null) => void;
+  #reject!: (err: unknown) => void;
   #controller: Dispatcher.DispatchController | null = null;
   #done = false;
   /** Aborted by the caller: undici's error for the cancelled request is not reported again. */
@@ -82,9 +80,11 @@ class AssetCall implements Dispatcher.DispatchHandler {
   #status = 0;
   #chunks: Buffer[] = [];
 
-  constructor(resolve: (asset: Asset | null) => void, reject: (err: unknown) => void) {
-    this.#resolve = resolve;
-    this.#reject = reject;
+  constructor() {
+    this.result = new Promise<Asset | null>((resolve, reject) => {
+      this.#resolve = resolve;
+      this.#reject = reject;
+    });
   }
 
   abort(reason: unknown): void {
