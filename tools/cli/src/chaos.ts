@@ -174,7 +174,7 @@ export async function runChaos(args: string[]): Promise<number> {
       detail: {
         ackedPackets: summary.acked, ackedRecordsWithRepeats: ledger.ackedRecords, resent: summary.resent, givenUp: summary.failed, simulatorErrors: summary.errorsByCode,
         ackedInDlq: inDlq, unackedRows: foreignRows, rowsBySchemaVersion: bySchemaVersion,
-        dlqBadOnPurpose: dlq.badOnPurpose, dlqByReason: dlq.byReason, badRawProduced: badProduced, httpBadRejected: httpRejected, httpBadAccepted: httpAccepted,
+        dlqBadOnPurpose: dlq.badOnPurpose, dlqDuplicates: dlq.duplicates, dlqByReason: dlq.byReason, badRawProduced: badProduced, httpBadRejected: httpRejected, httpBadAccepted: httpAccepted,
         rawRecords: counts.rawRecords, parsedRecords: counts.parsedRecords, parsedDistinct: counts.parsedDistinct, enrichedRecords: counts.enrichedRecords,
         assetChanges, assetRecords: counts.assetRecords, assetVersions: counts.assetVersions, registerRows: register.size, assetGaps: assetGaps.length, topicsReadToEnd: counts.complete,
         lagAtEnd: lags, unplannedRestarts: pipeline.unplanned, feedSeconds: Math.round(feedSeconds),

@@ -19,7 +19,10 @@ export interface TopicCounts {
 }
 
 export interface DlqAccount {
+  /** Distinct DLQ records: one per source record (topic, partition, offset) however often it was sent. */
   records: number;
+  /** DLQ records that repeat one already counted: a source record dead-lettered again after a replay (kill -9 before the commit). */
+  duplicates: number;
   badOnPurpose: number;
   unexplained: number;
   byReason: Record<string, number>;
@@ -38,6 +41,45 @@ function eventIdOf(value: Buffer | null): string | undefined {
 }
 
 /**
+ * Classifies the DLQ records that came from a run (their source topic is one of `ownTopics`), one
+ * per source record: the DLQ is written at least once, like every output, so a record dead-lettered
+ * between the last commit and a kill -9 is read and dead-lettered again after the restart, under
+ * the same source position; that copy is counted as a duplicate, not as another record.
+ */
+export class DlqLedger {
+  readonly account: DlqAccount = { records: 0, duplicates: 0, badOnPurpose: 0, unexplained: 0, byReason: {}, eventIds: new Set() };
+  readonly #ownTopics: ReadonlySet<string>;
+  readonly #sources = new Set<string>();
+
+  constructor(ownTopics: ReadonlySet<string>) {
+    this.#ownTopics = ownTopics;
+  }
+
+  add(r: InboundRecord): void {
+    const h = r.headers;
+    const sourceTopic = h[DlqHeaders.sourceTopic] ?? '';
+    if (!this.#ownTopics.has(sourceTopic)) return;
+    const a = this.account;
+    const source = `${sourceTopic}\u0000${h[DlqHeaders.sourcePartition] ?? ''}\u0000${h[DlqHeaders.sourceOffset] ?? ''}`;
+    if (this.#sources.has(source)) {
+      a.duplicates += 1;
+      return;
+    }
+    this.#sources.add(source);
+    a.records += 1;
+    const reason = h[DlqHeaders.errorClass] ?? '(none)';
+    a.byReason[reason] = (a.byReason[reason] ?? 0) + 1;
+    if (h[CHAOS_BAD_HEADER] !== undefined) {
+      a.badOnPurpose += 1;
+    } else {
+      a.unexplained += 1;
+      const id = eventIdOf(r.value);
+      if (id) a.eventIds.add(id);
+    }
+  }
+}
+
+/**
  * Reads the run's topics once: counts raw, parsed (total and distinct eventIds), enriched and
  * asset records, and classifies the DLQ records that came from the run (the run's DLQ topic, plus
  * records of the shared telemetry.dlq whose source topic is one of the run's).
@@ -48,19 +90,7 @@ export async function readRunTopics(kafka: KafkaClient, admin: StreamAdmin, name
   const parsedIds = new Set<string>();
   const assetVersions = new Set<string>();
   const counts: TopicCounts = { rawRecords: 0, rawBadOnPurpose: 0, parsedRecords: 0, parsedDistinct: 0, enrichedRecords: 0, assetRecords: 0, assetVersions: 0, complete: true };
-  const dlq: DlqAccount = { records: 0, badOnPurpose: 0, unexplained: 0, byReason: {}, eventIds: new Set() };
-  const onDlq = (r: InboundRecord) => {
-    if (!own.has(r.headers[DlqHeaders.sourceTopic] ?? '')) return;
-    dlq.records += 1;
-    const reason = r.headers[DlqHeaders.errorClass] ?? '(none)';
-    dlq.byReason[reason] = (dlq.byReason[reason] ?? 0) + 1;
-    if (r.headers[CHAOS_BAD_HEADER] !== undefined) dlq.badOnPurpose += 1;
-    else {
-      dlq.unexplained += 1;
-      const id = eventIdOf(r.value);
-      if (id) dlq.eventIds.add(id);
-    }
-  };
+  const dlq = new DlqLedger(own);
   const topics = [t.raw, t.parsed, t.enriched, t.dlq, t.assets, sharedDlq];
   const { complete } = await readTopics(kafka, admin, topics, (r) => {
     switch (r.topic) {
@@ -82,13 +112,13 @@ export async function readRunTopics(kafka: KafkaClient, admin: StreamAdmin, name
         assetVersions.add(`${r.key?.toString('utf8')}\u0000${r.headers['source.position'] ?? r.value?.toString('utf8') ?? 'tombstone'}`);
         break;
       default:
-        onDlq(r);
+        dlq.add(r);
     }
   });
   counts.parsedDistinct = parsedIds.size;
   counts.assetVersions = assetVersions.size;
   counts.complete = complete;
-  return { counts, dlq };
+  return { counts, dlq: dlq.account };
 }
 
 /**

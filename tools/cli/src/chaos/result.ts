@@ -6,7 +6,7 @@ export interface ChaosResult {
   acked: number;
   /** Acknowledged events found as rows in positions_by_device_day. */
   rows: number;
-  /** DLQ records that came from the run. */
+  /** DLQ records that came from the run, one per source record (repeats after a replay in detail.dlqDuplicates). */
   dlq: number;
   /** Acknowledged events neither a row nor a DLQ record. */
   lost: number;
@@ -32,7 +32,7 @@ export function renderChaosTable(r: ChaosResult): string {
     line('acked, in DLQ', d.ackedInDlq, 'of them only in the DLQ'),
     line('rows by version', Object.entries(d.rowsBySchemaVersion as Record<string, number>).map(([v, n]) => `v${v}: ${n}`).join(', ') || '-', 'enriched schema version the rows were written from'),
     line('lost', r.lost, r.lost === 0 ? 'ok' : 'FAILED: acked but neither a row nor in the DLQ'),
-    line('dlq records', r.dlq, `bad on purpose ${String(d.dlqBadOnPurpose)} of ${String(d.badRawProduced)} produced`),
+    line('dlq records', r.dlq, `bad on purpose ${String(d.dlqBadOnPurpose)} of ${String(d.badRawProduced)} produced; ${String(d.dlqDuplicates)} more sent again after a replay`),
     line('unexplained dlq', r.unexplained, r.unexplained === 0 ? 'ok' : 'FAILED: DLQ records not made bad on purpose'),
     line('duplicates collapsed', r.duplicatesCollapsed, `parsed records ${String(d.parsedRecords)} for ${String(d.parsedDistinct)} events`),
     line('resends', d.resent, `packets given up ${String(d.givenUp)}; invalid HTTP bodies refused ${String(d.httpBadRejected)}`),
