@@ -42,12 +42,21 @@ export class AssetResolver {
   readonly #inFlight = new Map<string, InFlight>();
   readonly #groups = new WeakMap<AbortSignal, SignalGroup>();
   readonly #onRemoteCall: () => void;
+  readonly #onRemoteCallEnd: (ms: number) => void;
   readonly #onCoalesced: () => void;
 
-  constructor(options: { fetch: FetchAsset; cache: AssetCache; onRemoteCall?: () => void; onCoalesced?: () => void }) {
+  constructor(options: {
+    fetch: FetchAsset;
+    cache: AssetCache;
+    onRemoteCall?: () => void;
+    /** A call ended (answered, failed, or aborted when nobody waited any more) after `ms`. */
+    onRemoteCallEnd?: (ms: number) => void;
+    onCoalesced?: () => void;
+  }) {
     this.#fetch = options.fetch;
     this.#cache = options.cache;
     this.#onRemoteCall = options.onRemoteCall ?? (() => undefined);
+    this.#onRemoteCallEnd = options.onRemoteCallEnd ?? (() => undefined);
     this.#onCoalesced = options.onCoalesced ?? (() => undefined);
   }
 
@@ -75,11 +84,13 @@ export class AssetResolver {
   }
 
   #start(deviceId: string): InFlight {
+    const started = performance.now();
     const call: InFlight = { deviceId, lookup: this.#fetch(deviceId), waiters: new Set() };
     this.#inFlight.set(deviceId, call);
     this.#onRemoteCall();
     call.lookup.result.then(
       (asset) => {
+        this.#onRemoteCallEnd(performance.now() - started);
         this.#forget(call);
         this.#cache.set(deviceId, asset);
         for (const w of call.waiters) {
@@ -89,6 +100,7 @@ export class AssetResolver {
         call.waiters.clear();
       },
       (err: unknown) => {
+        this.#onRemoteCallEnd(performance.now() - started);
         this.#forget(call);
         for (const w of call.waiters) {
           this.#leave(w);

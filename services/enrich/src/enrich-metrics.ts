@@ -5,6 +5,8 @@ export interface EnrichMetrics {
   tableHits: Counter<'service'>;
   tableMisses: Counter<'service'>;
   remoteCalls: Counter<'service'>;
+  /** Seconds spent in asset API calls, summed: its rate is the mean number of calls in flight. */
+  remoteCallSeconds: Counter<'service'>;
   coalesced: Counter<'service'>;
   cacheHits: Counter<'service'>;
   tableSize: Gauge<'service'>;
@@ -13,7 +15,9 @@ export interface EnrichMetrics {
   /** Counts events and updates the ratio. */
   countEvents(n: number): void;
   countRemoteCall(): void;
-  readonly totals: { events: number; remoteCalls: number };
+  /** A call ended (answered, failed or aborted) after `ms`. */
+  countRemoteCallEnd(ms: number): void;
+  readonly totals: { events: number; remoteCalls: number; remoteCallMs: number };
 }
 
 /** Registers enrich's metrics in the caller's registry. */
@@ -21,13 +25,20 @@ export function createEnrichMetrics(registry: Registry, service: string): Enrich
   const registers = [registry];
   const labelNames = ['service'] as const;
   const counter = (name: string, help: string) => new Counter({ name, help, labelNames, registers });
-  const totals = { events: 0, remoteCalls: 0 };
+  const totals = { events: 0, remoteCalls: 0, remoteCallMs: 0 };
   const remoteCalls = counter('fleetstream_enrich_remote_calls_total', 'Calls made to the asset API.');
-  const remoteCallsOfService = remoteCalls.labels({ service }); // bound once: counted per call
+  const remoteCallSeconds = counter(
+    'fleetstream_enrich_remote_call_seconds_total',
+    "Time spent in asset API calls, summed over calls: its rate is the mean number of calls in flight (Little's law), to compare with the async capacity.",
+  );
+  // Bound once: counted per call.
+  const remoteCallsOfService = remoteCalls.labels({ service });
+  const remoteCallSecondsOfService = remoteCallSeconds.labels({ service });
   const m = {
     tableHits: counter('fleetstream_enrich_table_hits_total', 'Events enriched from the local reference table.'),
     tableMisses: counter('fleetstream_enrich_table_misses_total', 'Events whose device the reference table lacks.'),
     remoteCalls,
+    remoteCallSeconds,
     coalesced: counter('fleetstream_enrich_coalesced_total', 'Lookups that shared another lookup of the same device instead of calling.'),
     cacheHits: counter('fleetstream_enrich_cache_hits_total', 'Table misses answered by the TTL cache (negative entries included).'),
     tableSize: new Gauge({ name: 'fleetstream_enrich_table_size', help: 'Devices in the local reference table.', labelNames, registers }),
@@ -40,6 +51,10 @@ export function createEnrichMetrics(registry: Registry, service: string): Enrich
     countRemoteCall() {
       totals.remoteCalls++;
       remoteCallsOfService.inc();
+    },
+    countRemoteCallEnd(ms: number) {
+      totals.remoteCallMs += ms;
+      remoteCallSecondsOfService.inc(ms / 1000);
     },
   };
   return m;

@@ -49,6 +49,7 @@ export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
     fetch: o.lookup,
     cache: o.cache,
     onRemoteCall: () => metrics.countRemoteCall(),
+    onRemoteCallEnd: (ms) => metrics.countRemoteCallEnd(ms),
     onCoalesced: () => coalesced.inc(),
   });
   const operator = new AsyncOperator<string, Enrichment>({

@@ -118,4 +118,30 @@ describe('AssetResolver', () => {
     expect(await retry).toEqual(asset('d2'));
     expect(remote).toEqual(['call', 'call']);
   });
+
+  test('each call reports its end once, with the time it was in flight: answered, failed, and aborted by its last waiter', async () => {
+    // Prepare
+    const { calls, fetch } = manualFetch();
+    const ends: number[] = [];
+    const resolver = new AssetResolver({ fetch, cache: newCache(), onRemoteCallEnd: (ms) => ends.push(ms) });
+    const controller = new AbortController();
+    const held = 30;
+
+    // Act
+    const answered = resolver.resolve('d1', new AbortController().signal);
+    const coalesced = resolver.resolve('d1', new AbortController().signal);
+    const failed = resolver.resolve('d2', new AbortController().signal).catch((e: unknown) => e);
+    const abandoned = resolver.resolve('d3', controller.signal).catch((e: unknown) => e);
+    await new Promise((resolve) => setTimeout(resolve, held));
+    calls[0]!.resolve(asset('d1'));
+    calls[1]!.reject(new Error('503'));
+    controller.abort(new Error('deadline'));
+    await Promise.all([answered, coalesced, failed, abandoned]);
+    await resolver.resolve('d1', new AbortController().signal); // cached: no call, no end
+
+    // Assess
+    expect(calls.map((c) => [c.id, c.aborted])).toEqual([['d1', false], ['d2', false], ['d3', true]]);
+    expect(ends).toHaveLength(3);
+    for (const ms of ends) expect(ms).toBeGreaterThanOrEqual(held - 1);
+  });
 });

@@ -626,6 +626,24 @@ export function serviceDashboard(service: (typeof DASHBOARD_SERVICES)[number]): 
             [`sum(rate(fleetstream_enrich_coalesced_total{${s}}[${RATE}]))`, 'coalesced'],
           ],
         },
+        {
+          title: 'Asset API calls in flight (mean)',
+          description:
+            "Summed call time per second, which is the mean number of calls in flight (Little's law). Close to ENRICH_CAPACITY, the API's latency bounds enrich's remote throughput.",
+          unit: 'short',
+          queries: [[`sum(rate(fleetstream_enrich_remote_call_seconds_total{${s}}[${RATE}]))`, 'in flight']],
+        },
+        {
+          title: 'Asset API round trip (mean)',
+          description: 'Time per asset API call as enrich sees it: the API, the network and enrich\'s own event loop.',
+          unit: 's',
+          queries: [
+            [
+              `sum(rate(fleetstream_enrich_remote_call_seconds_total{${s}}[${RATE}])) / sum(rate(fleetstream_enrich_remote_calls_total{${s}}[${RATE}]))`,
+              'round trip',
+            ],
+          ],
+        },
       ],
     });
   }
