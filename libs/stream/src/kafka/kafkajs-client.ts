@@ -24,6 +24,18 @@ const { Kafka, logLevel, CompressionTypes } = kafkajs;
 
 silenceKafkajsTimerWarning();
 
+/**
+ * The pino level of a kafkajs log entry (kafkajs logs at warn and error only here). A connection's
+ * "Response <api>" error is one broker answer carrying an error code (the group coordinator
+ * loading or moved, a leader not available yet: every start and rebalance has some); kafkajs
+ * retries the request or throws to its caller, who logs the outcome, so that answer is a warning.
+ * Every other kafkajs error (a connection failed, a consumer crashed) stays an error.
+ */
+export function kafkajsPinoLevel(level: number, namespace: string, message: string): 'error' | 'warn' {
+  if (level > logLevel.ERROR) return 'warn';
+  return namespace === 'Connection' && message.startsWith('Response ') ? 'warn' : 'error';
+}
+
 /** Creates the default client: kafkajs behind our narrow interface. */
 export function createKafkajsClient(connection: KafkaConnection, logger?: Logger): KafkaClient {
   const kafka = new Kafka({
@@ -39,7 +51,7 @@ export function createKafkajsClient(connection: KafkaConnection, logger?: Logger
       if (!logger) return;
       const { message, ...extra } = entry.log;
       const fields = { component: 'kafkajs', kafkajs: entry.namespace, broker: extra.broker, groupId: extra.groupId, error: extra.error };
-      if (entry.level <= logLevel.ERROR) logger.error(fields, String(message));
+      if (kafkajsPinoLevel(entry.level, entry.namespace, String(message)) === 'error') logger.error(fields, String(message));
       else logger.warn(fields, String(message));
     },
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
