@@ -20,7 +20,7 @@ import { applyKafkajsIdleTimerFix } from './kafkajs-idle-timer-fix.ts';
 
 applyKafkajsIdleTimerFix();
 
-const { Kafka, logLevel, CompressionTypes } = kafkajs;
+const { Kafka, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
 silenceKafkajsTimerWarning();
 
@@ -168,6 +168,9 @@ function kafkajsConsumer(kafka: InstanceType<typeof Kafka>, o: ConsumerOptions):
 
 function kafkajsProducer(kafka: InstanceType<typeof Kafka>, o: ProducerOptions): StreamProducer {
   const producer = kafka.producer({
+    // kafkajs' default since 2.0, the Java client's murmur2 partitioning (a key lands where Kafka's
+    // own clients put it); named so kafkajs does not warn about the change at every start.
+    createPartitioner: Partitioners.DefaultPartitioner,
     idempotent: true,
     maxInFlightRequests: o.transactionalId ? 1 : 5,
     transactionalId: o.transactionalId,
