@@ -14,6 +14,10 @@ describe('the pino level of kafkajs log entries', () => {
     expect(kafkajsPinoLevel(logLevel.ERROR, 'Connection', 'Connection error: connect ECONNREFUSED 127.0.0.1:19092')).toBe('error');
     expect(kafkajsPinoLevel(logLevel.ERROR, 'Consumer', 'Crash: KafkaJSNumberOfRetriesExceeded: Response Fetch')).toBe('error');
     expect(kafkajsPinoLevel(logLevel.ERROR, 'Producer', 'Response Produce(key: 0, version: 7)')).toBe('error');
-    expect(kafkajsPinoLevel(logLevel.WARN, 'Producer', 'Limiting retries for the idempotent producer may invalidate EoS guarantees')).toBe('warn');
+    expect(kafkajsPinoLevel(logLevel.WARN, 'Consumer', 'The coordinator is not aware of this member, re-joining the group')).toBe('warn');
+  });
+
+  test("every idempotent producer's bounded-retries warning is info (hidden by default): the stage resends a failed chunk itself", () => {
+    expect(kafkajsPinoLevel(logLevel.WARN, 'Producer', 'Limiting retries for the idempotent producer may invalidate EoS guarantees')).toBe('info');
   });
 });

@@ -24,15 +24,22 @@ const { Kafka, logLevel, CompressionTypes, Partitioners } = kafkajs;
 
 silenceKafkajsTimerWarning();
 
+/** kafkajs' warning for every idempotent producer whose retries are bounded, as ours are. */
+const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer may invalidate EoS guarantees';
+
 /**
- * The pino level of a kafkajs log entry (kafkajs logs at warn and error only here). A connection's
- * "Response <api>" error is one broker answer carrying an error code (the group coordinator
- * loading or moved, a leader not available yet: every start and rebalance has some); kafkajs
- * retries the request or throws to its caller, who logs the outcome, so that answer is a warning.
+ * The pino level of a kafkajs log entry (kafkajs logs at warn and error only here).
+ * - A connection's "Response <api>" error is one broker answer carrying an error code (the group
+ *   coordinator loading or moved, a leader not available yet: every start and rebalance has some);
+ *   kafkajs retries the request or throws to its caller, who logs the outcome: a warning.
+ * - The bounded-retries warning of every idempotent producer is by design, so it is info (not shown
+ *   at the default level): when kafkajs gives up, the send fails with a retryable PRODUCE_FAILED
+ *   and the stage sends the chunk again (at least once, as DESIGN says; a transaction is aborted
+ *   and redone whole).
  * Every other kafkajs error (a connection failed, a consumer crashed) stays an error.
  */
-export function kafkajsPinoLevel(level: number, namespace: string, message: string): 'error' | 'warn' {
-  if (level > logLevel.ERROR) return 'warn';
+export function kafkajsPinoLevel(level: number, namespace: string, message: string): 'error' | 'warn' | 'info' {
+  if (level > logLevel.ERROR) return message === BOUNDED_RETRIES_WARNING ? 'info' : 'warn';
   return namespace === 'Connection' && message.startsWith('Response ') ? 'warn' : 'error';
 }
 
@@ -51,8 +58,7 @@ export function createKafkajsClient(connection: KafkaConnection, logger?: Logger
       if (!logger) return;
       const { message, ...extra } = entry.log;
       const fields = { component: 'kafkajs', kafkajs: entry.namespace, broker: extra.broker, groupId: extra.groupId, error: extra.error };
-      if (kafkajsPinoLevel(entry.level, entry.namespace, String(message)) === 'error') logger.error(fields, String(message));
-      else logger.warn(fields, String(message));
+      logger[kafkajsPinoLevel(entry.level, entry.namespace, String(message))](fields, String(message));
     },
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
   });
