@@ -17,7 +17,7 @@ describe('the pino level of kafkajs log entries', () => {
     expect(kafkajsPinoLevel(logLevel.WARN, 'Consumer', 'The coordinator is not aware of this member, re-joining the group')).toBe('warn');
   });
 
-  test("every idempotent producer's bounded-retries warning is info (hidden by default): the stage resends a failed chunk itself", () => {
+  test("every idempotent producer's bounded-retries warning is info, not a warning: the consumer runner resends a failed chunk itself", () => {
     expect(kafkajsPinoLevel(logLevel.WARN, 'Producer', 'Limiting retries for the idempotent producer may invalidate EoS guarantees')).toBe('info');
   });
 });

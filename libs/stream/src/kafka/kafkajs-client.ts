@@ -32,9 +32,9 @@ const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer ma
  * - A connection's "Response <api>" error is one broker answer carrying an error code (the group
  *   coordinator loading or moved, a leader not available yet: every start and rebalance has some);
  *   kafkajs retries the request or throws to its caller, who logs the outcome: a warning.
- * - The bounded-retries warning of every idempotent producer is by design, so it is info (not shown
- *   at the default level): when kafkajs gives up, the send fails with a retryable PRODUCE_FAILED
- *   and the stage sends the chunk again (at least once, as DESIGN says; a transaction is aborted
+ * - The bounded-retries warning of every idempotent producer describes our design, not a fault, so
+ *   it is info: when kafkajs gives up, the send fails with a retryable PRODUCE_FAILED and the
+ *   consumer runner sends the chunk again (at least once, as DESIGN says; a transaction is aborted
  *   and redone whole).
  * Every other kafkajs error (a connection failed, a consumer crashed) stays an error.
  */
