@@ -85,7 +85,6 @@ function scramArgs(security: KafkaSecurity | undefined): string[] {
 
 export const kafkaLog = (dir: string) => join(dir, 'server.log');
 
-/** Writes server.properties and formats the KRaft storage; returns the JVM arguments. */
 /**
  * A Kafka cluster id: 16 random bytes in base64url (22 characters), drawn again while it starts
  * with '-', as Kafka's own Uuid.randomUuid does: the storage tool would read `-t -…` as an option
@@ -98,6 +97,7 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
   }
 }
 
+/** Writes server.properties and formats the KRaft storage; returns the JVM arguments. */
 export function prepareKafka(plan: KafkaPlan): string[] {
   const { dir, controllerPort, lib } = plan;
   mkdirSync(join(dir, 'data'), { recursive: true });
