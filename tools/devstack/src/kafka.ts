@@ -5,9 +5,12 @@ import { join } from 'node:path';
 import kafkajs from 'kafkajs';
 import { DevstackError } from './errors.ts';
 import { startJava, isAlive, tail, sleep } from './process.ts';
+import { kafkaMajor } from './versions.ts';
 
 export interface KafkaPlan {
   lib: string;
+  /** The Kafka release in `lib` (its major line picks the logging config and a few settings). */
+  version: string;
   dir: string;
   port: number;
   controllerPort: number;
@@ -97,6 +100,47 @@ export function newClusterId(random: (size: number) => Buffer = randomBytes): st
   }
 }
 
+/**
+ * Writes the broker's logging config (to server.log in `dir`, not the terminal) and returns its
+ * JVM flag. Kafka 3 logs through reload4j (log4j 1 properties); Kafka 4 through log4j2, which
+ * reads its own format and system property.
+ */
+function writeLoggingConfig(dir: string, version: string): string[] {
+  const quiet = { 'state.change.logger': 'WARN', 'kafka.request.logger': 'WARN' };
+  if (kafkaMajor(version) === 3) {
+    const file = join(dir, 'log4j.properties');
+    writeFileSync(
+      file,
+      [
+        'log4j.rootLogger=INFO, file',
+        'log4j.appender.file=org.apache.log4j.FileAppender',
+        `log4j.appender.file.File=${kafkaLog(dir)}`,
+        'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
+        'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
+        ...Object.entries(quiet).map(([name, level]) => `log4j.logger.${name}=${level}`),
+        '',
+      ].join('\n'),
+    );
+    return [`-Dlog4j.configuration=file:${file}`];
+  }
+  const file = join(dir, 'log4j2.properties');
+  writeFileSync(
+    file,
+    [
+      'appender.file.type=File',
+      'appender.file.name=file',
+      `appender.file.fileName=${kafkaLog(dir)}`,
+      'appender.file.layout.type=PatternLayout',
+      'appender.file.layout.pattern=[%d] %p %m (%c)%n',
+      'rootLogger.level=INFO',
+      'rootLogger.appenderRef.file.ref=file',
+      ...Object.entries(quiet).flatMap(([name, level], i) => [`logger.q${i}.name=${name}`, `logger.q${i}.level=${level}`]),
+      '',
+    ].join('\n'),
+  );
+  return [`-Dlog4j2.configurationFile=${file}`];
+}
+
 /** Writes server.properties and formats the KRaft storage; returns the JVM arguments. */
 export function prepareKafka(plan: KafkaPlan): string[] {
   const { dir, controllerPort, lib } = plan;
@@ -123,27 +167,14 @@ export function prepareKafka(plan: KafkaPlan): string[] {
       'num.io.threads=4',
       'log.retention.check.interval.ms=60000',
       'log.segment.bytes=268435456',
+      // Kafka 4 adds the share-group coordinator (KIP-932): its state topic needs one replica here too.
+      ...(kafkaMajor(plan.version) === 4 ? ['share.coordinator.state.topic.replication.factor=1', 'share.coordinator.state.topic.min.isr=1'] : []),
       '',
     ].join('\n'),
     { mode: 0o600 }, // secure mode writes passwords here: only the owner reads it
   );
-  const log4j = join(dir, 'log4j.properties');
-  writeFileSync(
-    log4j,
-    [
-      'log4j.rootLogger=INFO, file',
-      'log4j.appender.file=org.apache.log4j.FileAppender',
-      `log4j.appender.file.File=${kafkaLog(dir)}`,
-      'log4j.appender.file.layout=org.apache.log4j.PatternLayout',
-      'log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n',
-      'log4j.logger.kafka=INFO',
-      'log4j.logger.org.apache.kafka=INFO',
-      'log4j.logger.state.change.logger=WARN',
-      'log4j.logger.kafka.request.logger=WARN',
-      '',
-    ].join('\n'),
-  );
-  const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', `-Dlog4j.configuration=file:${log4j}`, `-Dkafka.logs.dir=${dir}`, '-cp', `${lib}/*`];
+  const logging = writeLoggingConfig(dir, plan.version);
+  const jvm = ['-Xms256m', '-Xmx512m', '-XX:+UseG1GC', '-Djava.awt.headless=true', ...logging, `-Dkafka.logs.dir=${dir}`, '-cp', `${lib}/*`];
   if (existsSync(join(dir, 'data', 'meta.properties'))) return [...jvm, 'kafka.Kafka', props]; // a restart keeps its data
   const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props, ...scramArgs(plan.security)], { encoding: 'utf8' });
   if (format.status !== 0) {

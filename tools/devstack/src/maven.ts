@@ -3,6 +3,7 @@ import { existsSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { cacheDir, mavenDir } from './paths.ts';
 import { DevstackError } from './errors.ts';
+import { kafkaMajor } from './versions.ts';
 
 /** Fails with a one-line error when a required command is not on PATH. */
 export function requireCommand(command: 'java' | 'mvn'): void {
@@ -19,6 +20,8 @@ export function requireCommand(command: 'java' | 'mvn'): void {
  * offline) and returns that folder. The pom lists dependencies only.
  */
 export function resolveJars(name: 'kafka' | 'cassandra', version: string): string {
+  // The Kafka pom takes its version and major line (which picks the logging backend) as properties.
+  const properties = name === 'kafka' ? [`-Dkafka.version=${version}`, `-Dkafka.major=${kafkaMajor(version)}`] : [];
   const lib = join(cacheDir, `${name}-${version}`, 'lib');
   const marker = join(lib, '.complete');
   if (existsSync(marker) && readdirSync(lib).length > 1) return lib;
@@ -27,7 +30,7 @@ export function resolveJars(name: 'kafka' | 'cassandra', version: string): strin
   process.stderr.write(`[devstack] resolving ${name} ${version} jars with Maven into ${lib}\n`);
   const result = spawnSync(
     'mvn',
-    ['-B', '-q', '-f', join(mavenDir, `${name}.pom.xml`), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${lib}`],
+    ['-B', '-q', '-f', join(mavenDir, `${name}.pom.xml`), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${lib}`, ...properties],
     { encoding: 'utf8' },
   );
   if (result.status !== 0) {

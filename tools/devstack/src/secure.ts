@@ -199,8 +199,10 @@ export async function upSecure(options: SecureUpOptions): Promise<{ state: Secur
       waits.push(waitCassandraReady(pid, plan, options.cassandraTimeoutMs ?? 180_000));
     }
     if (servers.has('kafka')) {
+      const version = versions.kafka;
       const plan: KafkaPlan = {
-        lib: resolveJars('kafka', versions.kafka),
+        version,
+        lib: resolveJars('kafka', version),
         dir: join(dir, 'kafka'),
         port: ports.kafka,
         controllerPort: ports.kafkaController,
@@ -208,7 +210,7 @@ export async function upSecure(options: SecureUpOptions): Promise<{ state: Secur
       };
       const pid = startKafka(plan, options.detached ?? false);
       state.plans.kafka = plan;
-      state.kafka = { pid, brokers: `127.0.0.1:${plan.port}`, mechanism: 'scram-sha-512', version: versions.kafka };
+      state.kafka = { pid, brokers: `127.0.0.1:${plan.port}`, mechanism: 'scram-sha-512', version };
       save();
       waits.push(waitKafkaReady(pid, plan, options.kafkaTimeoutMs ?? 90_000));
     }

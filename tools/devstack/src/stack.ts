@@ -80,7 +80,13 @@ export interface UpOptions {
  */
 export async function up(options: UpOptions): Promise<{ state: StackState; started: boolean }> {
   const current = status();
-  if (current.status === 'up') return { state: current.state, started: false };
+  if (current.status === 'up') {
+    const wanted = versions.kafka;
+    if (current.state.kafka.version !== wanted) {
+      throw new DevstackError('INVALID_OPTION', `the devstack runs Kafka ${current.state.kafka.version} but FLEETSTREAM_KAFKA_VERSION asks for ${wanted}: run 'npm run devstack:down' first`);
+    }
+    return { state: current.state, started: false };
+  }
   if (current.status === 'stale') {
     log(`cleaning a stale stack (${current.reason})`);
     await down();
@@ -92,7 +98,8 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
   await assertPortFree(ports.cassandraStorage, 'Cassandra storage', 'FLEETSTREAM_CASSANDRA_STORAGE_PORT');
   await assertPortFree(ports.cassandraJmx, 'Cassandra JMX', 'FLEETSTREAM_CASSANDRA_JMX_PORT');
 
-  const kafkaPlan: KafkaPlan = { lib: resolveJars('kafka', versions.kafka), dir: join(dataDir, 'kafka'), port: ports.kafka, controllerPort: ports.kafkaController };
+  const kafkaVersion = versions.kafka;
+  const kafkaPlan: KafkaPlan = { version: kafkaVersion, lib: resolveJars('kafka', kafkaVersion), dir: join(dataDir, 'kafka'), port: ports.kafka, controllerPort: ports.kafkaController };
   const cassandraPlan: CassandraPlan = { lib: resolveJars('cassandra', versions.cassandra), dir: join(dataDir, 'cassandra'), port: ports.cassandra, storagePort: ports.cassandraStorage, jmxPort: ports.cassandraJmx };
   mkdirSync(dataDir, { recursive: true });
 
@@ -102,7 +109,7 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
   writeFileSync(stateFile, JSON.stringify({ kafka: { pid: -1 }, cassandra: { pid: cassandraPid }, dataDir }));
   const kafkaPid = startKafka(kafkaPlan, options.detached);
   const state: StackState = {
-    kafka: { pid: kafkaPid, brokers: `127.0.0.1:${ports.kafka}`, version: versions.kafka },
+    kafka: { pid: kafkaPid, brokers: `127.0.0.1:${ports.kafka}`, version: kafkaVersion },
     cassandra: { pid: cassandraPid, contactPoints: `127.0.0.1:${ports.cassandra}`, version: versions.cassandra },
     dataDir,
     startedAt: new Date().toISOString(),
