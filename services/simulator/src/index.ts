@@ -1,6 +1,6 @@
 import { runCli } from './cli.ts';
 
-export { createSimulator } from './simulator.ts';
+export { createSimulator, DEFAULT_ACK_TIMEOUT_MS } from './simulator.ts';
 export type { Simulator } from './simulator.ts';
 export type { SimulatorOptions, SimulatorMode, Summary, DeliveryEvent } from './options.ts';
 export { DeviceModel, DEFAULT_CITY, IO } from './device-model.ts';

@@ -37,6 +37,9 @@ function parseHostPort(text: string): { host: string; port: number } {
 }
 
 
+/** How long a device waits for an ack (or login answer) before it reconnects and resends. */
+export const DEFAULT_ACK_TIMEOUT_MS = 10_000;
+
 /**
  * A fleet of simulated devices. Each device drives a trip model and sends its packets one at a
  * time, waiting for the ack; a lost ack, a timeout or a closed connection makes it reconnect and
@@ -56,7 +59,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     imeiBase: 356_307_040_000_000,
     startTime: Math.floor(Date.now() / 1000) * 1000,
     recordIntervalSec: 10,
-    ackTimeoutMs: 10_000,
+    ackTimeoutMs: DEFAULT_ACK_TIMEOUT_MS,
     ackLossRate: 0,
     maxAttempts: 20,
     burstFactor: 10,
