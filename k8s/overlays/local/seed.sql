@@ -17,21 +17,15 @@ CREATE TABLE IF NOT EXISTS assets (
 );
 CREATE INDEX IF NOT EXISTS ix_assets_poll ON assets (txid, asset_id);
 
-CREATE OR REPLACE FUNCTION assets_txid() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  NEW.txid := pg_current_xact_id();
-  RETURN NEW;
-END $$;
-DROP TRIGGER IF EXISTS tr_assets_txid ON assets;
-CREATE TRIGGER tr_assets_txid BEFORE INSERT OR UPDATE ON assets FOR EACH ROW EXECUTE FUNCTION assets_txid();
-
+-- Every write stamps the writing transaction (txid, what the source polls by) and the time.
 CREATE OR REPLACE FUNCTION assets_touch() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  NEW.txid := pg_current_xact_id();
   NEW.updated_at := now();
   RETURN NEW;
 END $$;
 DROP TRIGGER IF EXISTS tr_assets_touch ON assets;
-CREATE TRIGGER tr_assets_touch BEFORE UPDATE ON assets FOR EACH ROW EXECUTE FUNCTION assets_touch();
+CREATE TRIGGER tr_assets_touch BEFORE INSERT OR UPDATE ON assets FOR EACH ROW EXECUTE FUNCTION assets_touch();
 
 -- device_id values are the simulator's IMEIs 356307040000000 .. 356307040000199 (its default fleet).
 INSERT INTO assets (asset_id, device_id, customer_id, model, owner, tags, is_deleted)
