@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 /** Settings of the stub process, from the environment (the only file that reads process.env). */
 export interface StubConfig {
   port: number;
@@ -19,22 +21,33 @@ export class StubConfigError extends Error {
   }
 }
 
-function num(env: NodeJS.ProcessEnv, name: string, def: number, min: number, max: number): number {
-  const raw = env[name]?.trim();
-  if (raw === undefined || raw === '') return def;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < min || v > max) throw new StubConfigError(name, `must be a number in [${min}, ${max}] (got "${raw}")`);
-  return v;
-}
+/** A number in [min, max] with a default; the message says the range. */
+const num = (def: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: `must be a number in [${min}, ${max}]` })
+    .min(min, { message: `must be a number in [${min}, ${max}]` })
+    .max(max, { message: `must be a number in [${min}, ${max}]` })
+    .default(def);
+
+/** The stub's environment (zod): tools/deploy-check reads its keys to check the deploy files. */
+export const stubConfigSchema = z.object({
+  PORT: num(8090, 0, 65535),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LATENCY_MS: num(0, 0, 600_000),
+  ERROR_RATE: num(0, 0, 1),
+  SLOW_TAIL_RATE: num(0, 0, 1),
+  SLOW_TAIL_MS: num(1000, 0, 600_000),
+});
 
 /** PORT (8090), HOST (0.0.0.0), LATENCY_MS (0), ERROR_RATE (0), SLOW_TAIL_RATE (0), SLOW_TAIL_MS (1000). */
 export function loadStubConfig(env: NodeJS.ProcessEnv = process.env): Readonly<StubConfig> {
-  return Object.freeze({
-    port: num(env, 'PORT', 8090, 0, 65535),
-    host: env.HOST?.trim() || '0.0.0.0',
-    latencyMs: num(env, 'LATENCY_MS', 0, 0, 600_000),
-    errorRate: num(env, 'ERROR_RATE', 0, 0, 1),
-    slowTailRate: num(env, 'SLOW_TAIL_RATE', 0, 0, 1),
-    slowTailMs: num(env, 'SLOW_TAIL_MS', 1000, 0, 600_000),
-  });
+  const input = Object.fromEntries(Object.keys(stubConfigSchema.shape).map((k) => [k, env[k]?.trim() || undefined]));
+  const result = stubConfigSchema.safeParse(input);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    const variable = String(issue.path[0]);
+    throw new StubConfigError(variable, `${issue.message} (got "${input[variable]}")`);
+  }
+  const c = result.data;
+  return Object.freeze({ port: c.PORT, host: c.HOST, latencyMs: c.LATENCY_MS, errorRate: c.ERROR_RATE, slowTailRate: c.SLOW_TAIL_RATE, slowTailMs: c.SLOW_TAIL_MS });
 }

@@ -6,7 +6,7 @@ import { main } from './main.ts';
 
 export { createAssetApiStub, syntheticAsset } from './asset-api-stub.ts';
 export type { AssetApiStub, AssetApiStubOptions, AssetSource, StubAsset } from './asset-api-stub.ts';
-export { loadStubConfig, StubConfigError } from './config.ts';
+export { loadStubConfig, stubConfigSchema, StubConfigError } from './config.ts';
 export { spawnStubProcess } from './stub-process.ts';
 export type { StubProcess } from './stub-process.ts';
 export type { StubConfig } from './config.ts';

@@ -2,7 +2,7 @@
 /**
  * deploy-check <verb>
  *   generate            writes deploy/grafana/dashboards/*.json from src/dashboards.ts
- *   render <overlay>    prints the rendered kustomize overlay (k8s/overlays/<overlay>) as YAML
+ *   render <overlay>    prints k8s/overlays/<overlay> as `kubectl kustomize` renders it
  *   scrape <service>=<url> ...
  *                       fetches each service's /metrics and lists the deploy/metrics.json entries
  *                       it should export but does not (e.g. parse=http://127.0.0.1:9464/metrics)
@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { buildDashboards, dashboardText } from './dashboards.ts';
-import { renderKustomization } from './kustomize/render.ts';
+import { kubectlKustomize } from './kubectl.ts';
 import { loadMetricsCatalog } from './metrics-catalog.ts';
 import { paths } from './paths.ts';
 import { scrapeProblems } from './scrape-check.ts';
@@ -49,7 +49,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (verb === 'render' && arg) {
-    const resources = renderKustomization(join(paths.k8s, 'overlays', arg));
+    const resources = kubectlKustomize(join(paths.k8s, 'overlays', arg));
     process.stdout.write(resources.map((r) => stringify(r)).join('---\n'));
     return 0;
   }

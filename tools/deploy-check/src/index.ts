@@ -23,12 +23,18 @@ export {
   DATASOURCE,
   type Dashboard,
 } from './dashboards.ts';
-export { renderKustomization, secretBase64 } from './kustomize/render.ts';
-export { nameSuffixHash } from './kustomize/hash.ts';
-export { strategicMerge, applyJsonPatch } from './kustomize/merge.ts';
-export type { Resource, PatchTarget, JsonPatchOp } from './kustomize/types.ts';
+export type { Resource } from './resource.ts';
 export { validateResource } from './k8s-schemas.ts';
 export { findKubectl, kubectlKustomize } from './kubectl.ts';
+export {
+  contractOf,
+  envProblems,
+  healthcheckVariables,
+  WORKLOAD_CONTRACTS,
+  type EnvContract,
+  type GivenVariable,
+} from './env-contract.ts';
+export { composeEnvProblems, containerEnv, imageWorkload, k8sEnvProblems } from './workload-env.ts';
 export { parseDockerfile, dockerignoreExcludes, type DockerInstruction } from './dockerfile.ts';
 export { checkComposeSchema, composeSchemaPath, interpolateDefaults } from './compose-schema.ts';
 export { exposedFamilies, scrapeProblems } from './scrape-check.ts';

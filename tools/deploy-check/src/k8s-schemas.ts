@@ -1,4 +1,4 @@
-import type { Resource } from './kustomize/types.ts';
+import type { Resource } from './resource.ts';
 
 /**
  * The packages whose models validate each API group (kubernetes-models for the core API,

@@ -9,6 +9,7 @@ export const paths = {
   compose: join(repoRoot, 'docker-compose.yml'),
   dockerfile: join(repoRoot, 'Dockerfile'),
   dockerignore: join(repoRoot, '.dockerignore'),
+  healthcheckScript: join(repoRoot, 'deploy/docker/healthcheck.mjs'),
   metrics: join(repoRoot, 'deploy/metrics.json'),
   alerts: join(repoRoot, 'deploy/prometheus/alerts.yml'),
   prometheus: join(repoRoot, 'deploy/prometheus/prometheus.yml'),

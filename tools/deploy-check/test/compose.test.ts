@@ -1,9 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { DEFAULT_ACK_TIMEOUT_MS } from '@fleetstream/simulator';
 import { checkComposeSchema, interpolateDefaults } from '../src/compose-schema.ts';
+import { WORKLOAD_CONTRACTS } from '../src/env-contract.ts';
 import { paths, repoRoot } from '../src/paths.ts';
 import { parseDockerfile } from '../src/dockerfile.ts';
+import { composeEnvProblems } from '../src/workload-env.ts';
 import { isRecord, parseYaml, readYaml } from '../src/yaml-files.ts';
 
 interface ComposeService {
@@ -16,6 +19,7 @@ interface ComposeService {
   restart?: string;
   stop_grace_period?: string;
   ports?: string[];
+  command?: string[];
 }
 interface Compose {
   services: Record<string, ComposeService>;
@@ -26,10 +30,30 @@ const raw = parseYaml(readFileSync(paths.compose, 'utf8'), paths.compose);
 const { value, missing } = interpolateDefaults(raw);
 const compose = value as Compose;
 const services = Object.entries(compose.services);
-const fleetstreamServices = ['gateway', 'parse', 'enrich', 'store', 'sql-source', 'simulator'];
-const dockerfileHasHealthcheck = parseDockerfile(readFileSync(paths.dockerfile, 'utf8')).some(
-  (i) => i.instruction === 'HEALTHCHECK',
-);
+/** The services on libs/stream's service host (the simulator is a load generator beside them). */
+const streamServices = ['gateway', 'parse', 'enrich', 'store', 'sql-source'];
+const dockerfile = parseDockerfile(readFileSync(paths.dockerfile, 'utf8'));
+const dockerfileHasHealthcheck = dockerfile.some((i) => i.instruction === 'HEALTHCHECK');
+/** HEALTH_PORT as the image sets it (`ENV ... HEALTH_PORT=9464` in the runtime stage). */
+const imageHealthPort = dockerfile
+  .filter((i) => i.instruction === 'ENV')
+  .map((i) => /\bHEALTH_PORT=(\d+)/.exec(i.args)?.[1])
+  .filter(Boolean)
+  .pop();
+/** The libs/stream service host exits by itself this long after SHUTDOWN_TIMEOUT_MS at the latest. */
+const FORCED_EXIT_MS = 2_000;
+const graceMs = (service: ComposeService) => {
+  const m = /^(\d+)(s|m)$/.exec(service.stop_grace_period ?? '10s');
+  return m ? Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000) : 0;
+};
+/** The fleetstream workspace a compose service is built from (build arg SERVICE), by its folder name. */
+const workloadOf = (service: ComposeService) => service.build?.args?.SERVICE?.split('/').pop();
+
+/** Port of "host:port" or "scheme://user:pw@host:port/path" (undefined without one). */
+function portOf(value: string): number | undefined {
+  const m = /^(?:[a-z][a-z0-9+.-]*:\/\/(?:[^@/]*@)?)?[^:/?]+:(\d+)/i.exec(value);
+  return m ? Number(m[1]) : undefined;
+}
 
 /** Host part of "host:port", "scheme://user:pw@host:port/path" or a bare host. */
 function hostOf(value: string): string {
@@ -193,13 +217,40 @@ describe('docker-compose.yml', () => {
     expect([...used].sort()).toEqual(Object.keys(compose.volumes).sort());
   });
 
-  it.each(fleetstreamServices)(
-    '%s gets the common service settings and reaches Kafka by a compose service name',
+  it('gives every service built from a fleetstream workspace exactly the variables its config schema reads, with values its rules accept', () => {
+    expect(services.filter(([, s]) => workloadOf(s)).length).toBeGreaterThanOrEqual(8);
+    expect(composeEnvProblems(compose)).toEqual([]);
+  });
+
+  it('reports a variable nothing reads, a required one missing and a value its rule rejects (the check is live)', () => {
+    // Prepare: the simulator as it was configured before it read its environment, sql-source broken
+    const broken = structuredClone(compose);
+    broken.services.simulator!.environment = {
+      ...broken.services.simulator!.environment,
+      GATEWAY_HOST: 'gateway',
+      DEVICES: '200',
+    };
+    delete broken.services['sql-source']!.environment!.SQL_URL;
+    broken.services['sql-source']!.environment!.SQL_MODE = 'rowversions';
+
+    // Act
+    const problems = composeEnvProblems(broken);
+
+    // Assess
+    expect(problems.sort()).toEqual([
+      'simulator: gets DEVICES, which its config schema does not read',
+      'simulator: gets GATEWAY_HOST, which its config schema does not read',
+      'sql-source: SQL_MODE="rowversions" must be timestamp, xid or rowversion',
+      'sql-source: lacks SQL_URL, which its config schema requires',
+    ]);
+  });
+
+  it.each(streamServices)(
+    '%s gets the service host settings, reaches Kafka by a compose service name, and outlives its drain before SIGKILL',
     (name) => {
       // Prepare
       const service = compose.services[name]!;
       const env = service.environment ?? {};
-      const graceMs = Number(/^(\d+)s$/.exec(service.stop_grace_period ?? '')?.[1] ?? 0) * 1000;
 
       // Assess
       expect(Object.keys(env)).toEqual(
@@ -216,33 +267,65 @@ describe('docker-compose.yml', () => {
           .map(hostOf)
           .every((h) => h in compose.services),
       ).toBe(true);
-      expect(graceMs).toBeGreaterThanOrEqual(Number(env.SHUTDOWN_TIMEOUT_MS) + 5000);
+      expect(graceMs(service)).toBeGreaterThan(Number(env.SHUTDOWN_TIMEOUT_MS) + FORCED_EXIT_MS);
     },
   );
 
-  it.each([
-    ['store', 'CASSANDRA_CONTACT_POINTS', 'cassandra'],
-    ['enrich', 'ASSET_API_URL', 'asset-api-stub'],
-    ['sql-source', 'SQL_URL', 'sqlserver'],
-    ['simulator', 'GATEWAY_HOST', 'gateway'],
-    ['topology', 'CASSANDRA_CONTACT_POINTS', 'cassandra'],
-  ])('%s finds %s at the compose service %s', (name, variable, host) => {
-    expect(hostOf(compose.services[name]!.environment?.[variable] ?? '')).toBe(host);
+  it('stops the simulator only after a device waited for the ack of the packet in hand', () => {
+    expect(graceMs(compose.services.simulator!)).toBeGreaterThan(DEFAULT_ACK_TIMEOUT_MS);
   });
 
-  it('has Prometheus scrape exactly the fleetstream services on their health port', () => {
+  /** The port a compose service listens on for `variable`'s kind of traffic. */
+  const listening: Record<string, (env: Record<string, string>) => number> = {
+    gatewayTcp: (e) => Number(e.GATEWAY_TCP_PORT),
+    gatewayHttp: (e) => Number(e.GATEWAY_HTTP_PORT),
+    stub: (e) => Number(e.PORT),
+    kafka: (e) => Number(/PLAINTEXT:\/\/[^:,]*:(\d+)/.exec(e.KAFKA_LISTENERS ?? '')?.[1]),
+    // The official images' fixed ports (not configurable through their environment).
+    cassandra: () => 9042,
+    sqlserver: () => 1433,
+  };
+
+  it.each([
+    ['store', 'CASSANDRA_CONTACT_POINTS', 'cassandra', 'cassandra'],
+    ['topology', 'CASSANDRA_CONTACT_POINTS', 'cassandra', 'cassandra'],
+    ['topology', 'KAFKA_BROKERS', 'kafka', 'kafka'],
+    ['enrich', 'ASSET_API_URL', 'asset-api-stub', 'stub'],
+    ['sql-source', 'SQL_URL', 'sqlserver', 'sqlserver'],
+    ['simulator', 'SIM_TCP', 'gateway', 'gatewayTcp'],
+    ['simulator', 'SIM_HTTP', 'gateway', 'gatewayHttp'],
+  ])(
+    '%s finds %s at the compose service %s, on the port it listens on',
+    (name, variable, host, port) => {
+      // Prepare
+      const value = compose.services[name]!.environment?.[variable] ?? '';
+      const target = compose.services[host]!;
+
+      // Assess: the variable is one the service reads (so this is where it really connects)
+      expect(WORKLOAD_CONTRACTS[workloadOf(compose.services[name]!)!]!.reads.has(variable)).toBe(
+        true,
+      );
+      expect(hostOf(value)).toBe(host);
+      expect(portOf(value)).toBe(listening[port]!(target.environment ?? {}));
+    },
+  );
+
+  it('has Prometheus scrape exactly the services that serve /metrics, on the health port they read', () => {
     // Prepare
     const prometheus = readYaml(paths.prometheus) as {
       scrape_configs: Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>;
     };
     const job = prometheus.scrape_configs.find((c) => c.job_name === 'fleetstream')!;
     const expected = services
-      .filter(([, s]) => s.environment?.HEALTH_PORT)
-      .map(([name, s]) => `${name}:${s.environment!.HEALTH_PORT}`);
+      .filter(([, s]) => WORKLOAD_CONTRACTS[workloadOf(s) ?? '']?.reads.has('HEALTH_PORT'))
+      .filter(([, s]) => s.command?.[0] !== 'topology')
+      .map(([name, s]) => `${name}:${s.environment?.HEALTH_PORT ?? imageHealthPort}`);
 
     // Assess
     expect(job.static_configs.flatMap((c) => c.targets).sort()).toEqual(expected.sort());
-    expect(expected.map((t) => t.split(':')[0]).sort()).toEqual([...fleetstreamServices].sort());
+    expect(expected.map((t) => t.split(':')[0]).sort()).toEqual(
+      [...streamServices, 'simulator'].sort(),
+    );
   });
 
   it('starts Kafka in KRaft mode with a valid cluster id and no automatic topics', () => {

@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isRecord } from '../../src/yaml-files.ts';
 import { paths } from '../../src/paths.ts';
-import type { Resource } from '../../src/kustomize/types.ts';
+import type { Resource } from '../../src/resource.ts';
+import { containerEnv } from '../../src/workload-env.ts';
 
 export type Container = {
   name: string;
@@ -22,7 +23,10 @@ export type Container = {
   startupProbe?: { httpGet?: { path: string; port: string | number } };
   resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
   volumeMounts?: Array<{ name: string; mountPath: string }>;
+  lifecycle?: Lifecycle;
 };
+
+export type Lifecycle = { preStop?: { sleep?: { seconds: number }; exec?: { command: string[] } } };
 
 export type PodSpec = {
   containers: Container[];
@@ -68,8 +72,26 @@ export function topicPartitions(topic: string): number {
     topicDefaults?: { partitions?: number };
     topics?: Array<{ name: string; partitions?: number }>;
   };
-  const entry = doc.topics?.find((t) => `${doc.topicPrefix ?? ''}${t.name}` === topic || t.name === topic);
+  const entry = doc.topics?.find(
+    (t) => `${doc.topicPrefix ?? ''}${t.name}` === topic || t.name === topic,
+  );
   const partitions = entry ? (entry.partitions ?? doc.topicDefaults?.partitions) : undefined;
-  if (typeof partitions !== 'number') throw new Error(`topic ${topic} has no partition count in ${join('topology', 'topology.json')}`);
+  if (typeof partitions !== 'number')
+    throw new Error(
+      `topic ${topic} has no partition count in ${join('topology', 'topology.json')}`,
+    );
   return partitions;
+}
+
+/**
+ * The environment the `app` container of a workload gets (env and every envFrom ConfigMap key),
+ * name -> literal value (undefined for Secret and field refs).
+ */
+export function appEnv(
+  resources: Resource[],
+  workload: Resource,
+): Record<string, string | undefined> {
+  const app = podTemplate(workload)!.spec.containers.find((c) => c.name === 'app')!;
+  const { given } = containerEnv(app as Parameters<typeof containerEnv>[0], resources);
+  return Object.fromEntries(given.map((g) => [g.name, g.value]));
 }
