@@ -1,3 +1,4 @@
+// @servers kafka
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { ConsumerRunner, createKafkajsClient, createStreamMetrics, type InboundRecord, type ThrottleOptions, type TopicPartitionOffset } from '../src/index.ts';

@@ -1,3 +1,4 @@
+// @servers kafka
 import { committedOffsets, createTopics, produceRange, readAll, startStage, suffix } from './helpers/kafka.ts';
 
 const get = async (port: number, path: string) => {

@@ -1,3 +1,4 @@
+// @servers kafka
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {

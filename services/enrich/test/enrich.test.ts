@@ -1,3 +1,4 @@
+// @servers kafka
 import { createAssetApiStub, syntheticAsset, type AssetApiStub } from '@fleetstream/asset-api-stub';
 import { createLogger } from '@fleetstream/stream';
 import { ReferenceTable } from '../src/reference-table.ts';

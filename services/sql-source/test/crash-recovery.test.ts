@@ -1,3 +1,4 @@
+// @servers kafka postgresql
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';

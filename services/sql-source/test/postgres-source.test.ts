@@ -1,3 +1,4 @@
+// @servers kafka postgresql
 import type pg from 'pg';
 import { collect, createTopics, deleteTopics, suffix, waitFor, type ReadRecord } from './helpers/kafka.ts';
 import { createAssetTable, dropAssetTable, insertRows, pgClient } from './helpers/postgres.ts';
