@@ -58,7 +58,8 @@ export function testFiles(workspaceDir) {
     for (const e of entries) {
       const path = join(dir, e.name);
       if (e.isDirectory()) walk(path);
-      else if (e.name.endsWith('.test.ts')) (NEEDS_SERVERS.test(readFileSync(path, 'utf8')) ? integration : unit).push(path);
+      else if (e.name.endsWith('.test.ts'))
+        (NEEDS_SERVERS.test(readFileSync(path, 'utf8')) ? integration : unit).push(path);
     }
   };
   walk(join(workspaceDir, 'test'));
@@ -67,11 +68,20 @@ export function testFiles(workspaceDir) {
 
 // jest treats testMatch entries as globs: escape what a path could hold. A project with no file
 // gets a pattern that matches nothing (an empty testMatch would mean jest's default).
-const asGlobs = (files) => (files.length === 0 ? ['<rootDir>/.no-test-files'] : files.map((f) => f.replace(/[()[\]{}*?!+@]/g, '\\$&')));
+const asGlobs = (files) =>
+  files.length === 0
+    ? ['<rootDir>/.no-test-files']
+    : files.map((f) => f.replace(/[()[\]{}*?!+@]/g, '\\$&'));
 
 /** The unit project: no server, and server addresses that refuse. */
 export function unitProject(rootDir, files) {
-  return { ...project, displayName: 'unit', rootDir, testMatch: asGlobs(files), setupFiles: [`${root}tools/devstack/src/jest/no-servers.ts`] };
+  return {
+    ...project,
+    displayName: 'unit',
+    rootDir,
+    testMatch: asGlobs(files),
+    setupFiles: [`${root}tools/devstack/src/jest/no-servers.ts`],
+  };
 }
 
 /** The integration project: the devstack (or the servers the environment names) for the run. */
@@ -102,5 +112,13 @@ export function repoUnitConfig() {
       .filter((e) => e.isDirectory())
       .map((e) => join(parent, e.name));
   });
-  return { ...run, projects: [unitProject(root, dirs.flatMap((d) => testFiles(d).unit))] };
+  return {
+    ...run,
+    projects: [
+      unitProject(
+        root,
+        dirs.flatMap((d) => testFiles(d).unit),
+      ),
+    ],
+  };
 }
