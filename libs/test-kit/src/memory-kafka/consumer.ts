@@ -178,6 +178,7 @@ export class MemoryConsumer implements StreamConsumer {
       }
       await this.#slot();
       let resolved: bigint | undefined;
+      let crashed: Error | undefined;
       try {
         if (!this.#live(generation) || owned.paused || this.#revoking) continue;
         const control: BatchControl = {
@@ -198,7 +199,6 @@ export class MemoryConsumer implements StreamConsumer {
         this.batches += 1;
         const handled = this.#handler!(batch, control);
         this.#active.add(handled);
-        let crashed: Error | undefined;
         try {
           await handled;
         } catch (err) {
@@ -214,6 +214,7 @@ export class MemoryConsumer implements StreamConsumer {
       } finally {
         this.#release();
       }
+      if (crashed) continue;
       if (resolved !== undefined && this.#generation === generation) owned.position = resolved + 1n;
       // kafkajs would fetch the unresolved batch again over the network; here that would spin,
       // and a handler that resolved nothing (stopping, rebalancing) waits for a change anyway.
