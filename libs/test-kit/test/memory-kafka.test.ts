@@ -8,7 +8,7 @@ const idle = () => new Promise<void>((r) => setImmediate(r));
 const values = (records: readonly InboundRecord[]) => records.map((r) => r.value!.toString());
 
 describe('MemoryKafka', () => {
-  test('read_committed sees a transaction\'s records only after commit and never after abort; read_uncommitted sees them all', async () => {
+  test("read_committed sees a transaction's records only after commit and never after abort; read_uncommitted sees them all", async () => {
     // Prepare
     const kafka = new MemoryKafka();
     kafka.createTopic('t', 1);
@@ -52,21 +52,29 @@ describe('MemoryKafka', () => {
     // Assess
     await expect(open.commit()).rejects.toMatchObject({ type: 'PRODUCER_FENCED' });
     expect(values(kafka.read('t'))).toEqual(['fresh']);
-    expect(kafka.commits).toEqual([{ groupId: 'g', topic: 'in', partition: 0, offset: '7', via: 'transaction' }]);
+    expect(kafka.commits).toEqual([
+      { groupId: 'g', topic: 'in', partition: 0, offset: '7', via: 'transaction' },
+    ]);
   });
 
-  test('a second member takes half the partitions after the first one\'s running batches return; both resume from the committed offsets', async () => {
+  test("a second member takes half the partitions after the first one's running batches return; both resume from the committed offsets", async () => {
     // Prepare: 4 partitions of 2 records; a holds its first batches
     const kafka = new MemoryKafka();
     kafka.createTopic('t', 4);
-    for (let p = 0; p < 4; p++) kafka.append('t', [{ key: null, value: `${p}-0`, partition: p }, { key: null, value: `${p}-1`, partition: p }]);
+    for (let p = 0; p < 4; p++)
+      kafka.append('t', [
+        { key: null, value: `${p}-0`, partition: p },
+        { key: null, value: `${p}-1`, partition: p },
+      ]);
     const held = new Latch();
     const events: string[] = [];
     const seen: { member: string; batch: PartitionBatch }[] = [];
     const member = (name: string) => {
       const c = kafka.consumer({ groupId: 'g', topics: ['t'] });
       c.onRebalancing(() => events.push(`${name} rebalancing`));
-      c.onAssigned((a) => events.push(`${name} assigned ${a.flatMap((x) => x.partitions).join(',')}`));
+      c.onAssigned((a) =>
+        events.push(`${name} assigned ${a.flatMap((x) => x.partitions).join(',')}`),
+      );
       return c;
     };
     const a = member('a');
@@ -76,7 +84,9 @@ describe('MemoryKafka', () => {
       await held.wait();
       if (batch.partition % 2 === 0) {
         control.resolveOffset(batch.lastOffset);
-        await a.commit([{ topic: 't', partition: batch.partition, offset: String(Number(batch.lastOffset) + 1) }]);
+        await a.commit([
+          { topic: 't', partition: batch.partition, offset: String(Number(batch.lastOffset) + 1) },
+        ]);
       }
     });
     while (held.waiting < 4) await idle();
@@ -92,12 +102,25 @@ describe('MemoryKafka', () => {
     // Assess: b joined only after a's batches returned; odd partitions (not committed) are read again by b
     expect(beforeRelease).toEqual(['a assigned 0,1,2,3', 'a rebalancing']);
     expect(events.slice(2)).toEqual(['a assigned 0,2', 'b assigned 1,3']);
-    expect(seen.filter((s) => s.member === 'b').map((s) => values(s.batch.records)).sort()).toEqual([['1-0', '1-1'], ['3-0', '3-1']]);
-    expect(kafka.committed('g', 't')).toEqual(new Map([[0, 2n], [2, 2n]]));
+    expect(
+      seen
+        .filter((s) => s.member === 'b')
+        .map((s) => values(s.batch.records))
+        .sort(),
+    ).toEqual([
+      ['1-0', '1-1'],
+      ['3-0', '3-1'],
+    ]);
+    expect(kafka.committed('g', 't')).toEqual(
+      new Map([
+        [0, 2n],
+        [2, 2n],
+      ]),
+    );
     await Promise.all([a.disconnect(), b.disconnect()]);
   });
 
-  test('an expelled member\'s running batch turns stale, its commits are refused, and a handler that throws is reported and its batch fetched again', async () => {
+  test("an expelled member's running batch turns stale, its commits are refused, and a handler that throws is reported and its batch fetched again", async () => {
     // Prepare
     const kafka = new MemoryKafka();
     kafka.createTopic('t', 1);
@@ -127,7 +150,9 @@ describe('MemoryKafka', () => {
 
     // Assess
     expect(stale!()).toBe(true);
-    await expect(expelled.commit([{ topic: 't', partition: 0, offset: '1' }])).rejects.toMatchObject({ type: 'UNKNOWN_MEMBER_ID' });
+    await expect(
+      expelled.commit([{ topic: 't', partition: 0, offset: '1' }]),
+    ).rejects.toMatchObject({ type: 'UNKNOWN_MEMBER_ID' });
     expect(crashes).toEqual(['boom']);
     await next.disconnect();
   });
@@ -140,15 +165,29 @@ describe('MemoryKafka', () => {
     await producer.connect();
 
     // Act
-    await admin.createTopics([{ topic: 't', numPartitions: 3, replicationFactor: 1, configs: { 'cleanup.policy': 'compact' } }]);
+    await admin.createTopics([
+      {
+        topic: 't',
+        numPartitions: 3,
+        replicationFactor: 1,
+        configs: { 'cleanup.policy': 'compact' },
+      },
+    ]);
     await producer.send([{ topic: 't', key: 'k', value: 'v' }]);
-    const missing = producer.send([{ topic: 't', key: 'k', value: 'v2' }, { topic: 'nope', key: null, value: 'x' }]);
+    const missing = producer.send([
+      { topic: 't', key: 'k', value: 'v2' },
+      { topic: 'nope', key: null, value: 'x' },
+    ]);
 
     // Assess
     await expect(missing).rejects.toMatchObject({ type: 'UNKNOWN_TOPIC_OR_PARTITION' });
-    expect(await admin.describeTopics(['t'])).toEqual([{ topic: 't', partitions: 3, replicationFactor: 1 }]);
+    expect(await admin.describeTopics(['t'])).toEqual([
+      { topic: 't', partitions: 3, replicationFactor: 1 },
+    ]);
     expect(await admin.describeConfigs(['t'])).toEqual({ t: { 'cleanup.policy': 'compact' } });
     expect((await admin.fetchTopicOffsets('t')).reduce((n, p) => n + Number(p.high), 0)).toBe(1);
-    expect(await admin.fetchCommitted('g', 't')).toEqual([0, 1, 2].map((partition) => ({ partition, offset: '-1' })));
+    expect(await admin.fetchCommitted('g', 't')).toEqual(
+      [0, 1, 2].map((partition) => ({ partition, offset: '-1' })),
+    );
   });
 });

@@ -1,4 +1,11 @@
-import type { Assignment, BatchControl, ConsumerOptions, PartitionBatch, StreamConsumer, TopicPartitionOffset } from '@fleetstream/stream';
+import type {
+  Assignment,
+  BatchControl,
+  ConsumerOptions,
+  PartitionBatch,
+  StreamConsumer,
+  TopicPartitionOffset,
+} from '@fleetstream/stream';
 import { kafkaError, type MemoryKafka } from './memory-kafka.ts';
 import type { Group } from './group.ts';
 
@@ -58,7 +65,8 @@ export class MemoryConsumer implements StreamConsumer {
   /** The partitions this member owns now. */
   get assignment(): Assignment {
     const byTopic = new Map<string, number[]>();
-    for (const o of this.#owned.values()) byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.partition]);
+    for (const o of this.#owned.values())
+      byTopic.set(o.topic, [...(byTopic.get(o.topic) ?? []), o.partition]);
     return [...byTopic].map(([topic, partitions]) => ({ topic, partitions }));
   }
 
@@ -72,7 +80,8 @@ export class MemoryConsumer implements StreamConsumer {
   }
 
   async commit(offsets: TopicPartitionOffset[]): Promise<void> {
-    if (this.#expelled || this.#generation < 0) throw kafkaError('UNKNOWN_MEMBER_ID', `not a member of group ${this.#o.groupId}`);
+    if (this.#expelled || this.#generation < 0)
+      throw kafkaError('UNKNOWN_MEMBER_ID', `not a member of group ${this.#o.groupId}`);
     await this.#kafka.intercept.commit?.(this.#o.groupId, offsets);
     this.#kafka.commitOffsets(this.#o.groupId, offsets, 'consumer');
   }
@@ -149,7 +158,9 @@ export class MemoryConsumer implements StreamConsumer {
     for (const { topic, partition } of partitions) {
       const key = `${topic}:${partition}`;
       const committed = this.#group.committed.get(key);
-      const position = committed ?? (this.#o.fromBeginning === false ? this.#kafka.partitions(topic)[partition]!.end : 0n);
+      const position =
+        committed ??
+        (this.#o.fromBeginning === false ? this.#kafka.partitions(topic)[partition]!.end : 0n);
       this.#owned.set(key, { topic, partition, position, paused: false });
       void this.#loop(key, generation);
     }
@@ -166,7 +177,14 @@ export class MemoryConsumer implements StreamConsumer {
     const log = this.#kafka.partitions(owned.topic)[owned.partition]!;
     const readCommitted = this.#o.readCommitted !== false;
     while (this.#live(generation)) {
-      const fetched = owned.paused || this.#revoking ? undefined : log.read(owned.position, { maxRecords: this.#kafka.options.fetchMaxRecords, maxBytes: this.#o.maxBytesPerPartition ?? 1_048_576, readCommitted });
+      const fetched =
+        owned.paused || this.#revoking
+          ? undefined
+          : log.read(owned.position, {
+              maxRecords: this.#kafka.options.fetchMaxRecords,
+              maxBytes: this.#o.maxBytesPerPartition ?? 1_048_576,
+              readCommitted,
+            });
       if (!fetched) {
         await this.#kafka.changed();
         continue;
@@ -185,7 +203,8 @@ export class MemoryConsumer implements StreamConsumer {
           heartbeat: async () => {
             this.heartbeats += 1;
             if (this.#expelled) throw kafkaError('UNKNOWN_MEMBER_ID', 'the session timed out');
-            if (this.#revoking) throw kafkaError('REBALANCE_IN_PROGRESS', 'the group is rebalancing', true);
+            if (this.#revoking)
+              throw kafkaError('REBALANCE_IN_PROGRESS', 'the group is rebalancing', true);
           },
           resolveOffset: (offset) => void (resolved = BigInt(offset)),
           isRunning: () => this.#running,
@@ -195,7 +214,13 @@ export class MemoryConsumer implements StreamConsumer {
             return () => this.resume(owned.topic, [owned.partition]);
           },
         };
-        const batch: PartitionBatch = { topic: owned.topic, partition: owned.partition, records: fetched.records, highWatermark: String(log.end), lastOffset: String(fetched.lastOffset) };
+        const batch: PartitionBatch = {
+          topic: owned.topic,
+          partition: owned.partition,
+          records: fetched.records,
+          highWatermark: String(log.end),
+          lastOffset: String(fetched.lastOffset),
+        };
         this.batches += 1;
         const handled = this.#handler!(batch, control);
         this.#active.add(handled);
@@ -223,7 +248,8 @@ export class MemoryConsumer implements StreamConsumer {
   }
 
   async #slot(): Promise<void> {
-    while (this.#busy >= (this.#o.partitionsConsumedConcurrently ?? 4)) await new Promise<void>((r) => this.#slotWaiters.push(r));
+    while (this.#busy >= (this.#o.partitionsConsumedConcurrently ?? 4))
+      await new Promise<void>((r) => this.#slotWaiters.push(r));
     this.#busy += 1;
   }
 

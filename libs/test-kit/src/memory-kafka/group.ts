@@ -51,7 +51,9 @@ export class Group {
       const members = [...this.#members];
       for (const m of members) m.revoking();
       let timer: NodeJS.Timeout | undefined;
-      const timeout = new Promise<void>((r) => (timer = setTimeout(r, this.#kafka.options.rebalanceTimeoutMs)));
+      const timeout = new Promise<void>(
+        (r) => (timer = setTimeout(r, this.#kafka.options.rebalanceTimeoutMs)),
+      );
       await Promise.race([Promise.all(members.map((m) => m.drained())), timeout]);
       clearTimeout(timer);
       this.#generation += 1;
@@ -66,14 +68,18 @@ export class Group {
 
   /** Round-robin over every subscribed partition, members in join order (Kafka's RoundRobinAssignor). */
   #assign(members: MemoryConsumer[]): Map<MemoryConsumer, { topic: string; partition: number }[]> {
-    const plan = new Map<MemoryConsumer, { topic: string; partition: number }[]>(members.map((m) => [m, []]));
+    const plan = new Map<MemoryConsumer, { topic: string; partition: number }[]>(
+      members.map((m) => [m, []]),
+    );
     const topics = [...new Set(members.flatMap((m) => m.topics))].sort();
     let next = 0;
     for (const topic of topics) {
       if (!this.#kafka.hasTopic(topic)) continue;
       const subscribers = members.filter((m) => m.topics.includes(topic));
       for (const log of this.#kafka.partitions(topic)) {
-        plan.get(subscribers[next++ % subscribers.length]!)!.push({ topic, partition: log.partition });
+        plan
+          .get(subscribers[next++ % subscribers.length]!)!
+          .push({ topic, partition: log.partition });
       }
     }
     return plan;

@@ -50,11 +50,18 @@ export class PartitionLog {
    * read_committed stops at the first record of an open transaction (the last stable offset) and
    * skips aborted records; markers are never returned. `undefined` when there is nothing to cover.
    */
-  read(from: bigint, options: { maxRecords: number; maxBytes: number; readCommitted: boolean }): Fetched | undefined {
+  read(
+    from: bigint,
+    options: { maxRecords: number; maxBytes: number; readCommitted: boolean },
+  ): Fetched | undefined {
     const records: InboundRecord[] = [];
     let bytes = 0;
     let last = -1;
-    for (let i = Number(from); i < this.#entries.length && records.length < options.maxRecords; i++) {
+    for (
+      let i = Number(from);
+      i < this.#entries.length && records.length < options.maxRecords;
+      i++
+    ) {
       const e = this.#entries[i]!;
       if (options.readCommitted && e.txn?.state === 'open') break;
       const r = e.record;
@@ -62,7 +69,15 @@ export class PartitionLog {
         const size = (r.key?.length ?? 0) + (r.value?.length ?? 0);
         if (records.length > 0 && bytes + size > options.maxBytes) break;
         bytes += size;
-        records.push({ topic: this.topic, partition: this.partition, offset: String(i), key: r.key, value: r.value, headers: { ...r.headers }, timestamp: r.timestamp });
+        records.push({
+          topic: this.topic,
+          partition: this.partition,
+          offset: String(i),
+          key: r.key,
+          value: r.value,
+          headers: { ...r.headers },
+          timestamp: r.timestamp,
+        });
       }
       last = i;
     }

@@ -1,4 +1,13 @@
-import type { ConsumerOptions, KafkaClient, OutboundRecord, ProducerOptions, StreamAdmin, StreamConsumer, StreamProducer, TopicPartitionOffset } from '@fleetstream/stream';
+import type {
+  ConsumerOptions,
+  KafkaClient,
+  OutboundRecord,
+  ProducerOptions,
+  StreamAdmin,
+  StreamConsumer,
+  StreamProducer,
+  TopicPartitionOffset,
+} from '@fleetstream/stream';
 import { PartitionLog, type Txn } from './log.ts';
 import { Group } from './group.ts';
 import { MemoryConsumer } from './consumer.ts';
@@ -61,7 +70,10 @@ export class MemoryKafka implements KafkaClient {
   readonly intercept: Interceptors = {};
 
   constructor(options: MemoryKafkaOptions = {}) {
-    this.options = { fetchMaxRecords: options.fetchMaxRecords ?? 1000, rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 10_000 };
+    this.options = {
+      fetchMaxRecords: options.fetchMaxRecords ?? 1000,
+      rebalanceTimeoutMs: options.rebalanceTimeoutMs ?? 10_000,
+    };
   }
 
   consumer(options: ConsumerOptions): StreamConsumer & MemoryConsumer {
@@ -78,14 +90,18 @@ export class MemoryKafka implements KafkaClient {
 
   createTopic(topic: string, partitions = 1, configs: Record<string, string> = {}): void {
     if (this.#topics.has(topic)) throw kafkaError('TOPIC_ALREADY_EXISTS', `topic ${topic} exists`);
-    this.#topics.set(topic, Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p)));
+    this.#topics.set(
+      topic,
+      Array.from({ length: partitions }, (_, p) => new PartitionLog(topic, p)),
+    );
     this.#configs.set(topic, { ...configs });
   }
 
   /** Adds partitions up to `count` (partitions are never removed, as in Kafka). */
   createPartitions(topic: string, count: number): void {
     const logs = this.partitions(topic);
-    if (count <= logs.length) throw kafkaError('INVALID_PARTITIONS', `topic ${topic} has ${logs.length} partitions`);
+    if (count <= logs.length)
+      throw kafkaError('INVALID_PARTITIONS', `topic ${topic} has ${logs.length} partitions`);
     for (let p = logs.length; p < count; p++) logs.push(new PartitionLog(topic, p));
     this.notify();
   }
@@ -117,13 +133,26 @@ export class MemoryKafka implements KafkaClient {
   }
 
   /** Appends records without a producer (no interceptor): a test's input. Returns their offsets. */
-  append(topic: string, records: readonly Omit<OutboundRecord, 'topic'>[], txn?: Txn): { partition: number; offset: bigint }[] {
+  append(
+    topic: string,
+    records: readonly Omit<OutboundRecord, 'topic'>[],
+    txn?: Txn,
+  ): { partition: number; offset: bigint }[] {
     const logs = this.partitions(topic);
     const out = records.map((r) => {
       const partition = r.partition ?? this.#partitionOf(r.key, logs.length);
       const log = logs[partition];
-      if (!log) throw kafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${topic} has no partition ${partition}`);
-      const offset = log.append({ key: toBuffer(r.key), value: toBuffer(r.value), headers: { ...r.headers }, timestamp: Date.now() }, txn);
+      if (!log)
+        throw kafkaError('UNKNOWN_TOPIC_OR_PARTITION', `${topic} has no partition ${partition}`);
+      const offset = log.append(
+        {
+          key: toBuffer(r.key),
+          value: toBuffer(r.value),
+          headers: { ...r.headers },
+          timestamp: Date.now(),
+        },
+        txn,
+      );
       return { partition, offset };
     });
     this.notify();
@@ -132,7 +161,14 @@ export class MemoryKafka implements KafkaClient {
 
   /** Every record of a topic, partition by partition (read_committed by default). */
   read(topic: string, options: { readCommitted?: boolean } = {}) {
-    return this.partitions(topic).flatMap((log) => log.read(0n, { maxRecords: Infinity, maxBytes: Infinity, readCommitted: options.readCommitted ?? true })?.records ?? []);
+    return this.partitions(topic).flatMap(
+      (log) =>
+        log.read(0n, {
+          maxRecords: Infinity,
+          maxBytes: Infinity,
+          readCommitted: options.readCommitted ?? true,
+        })?.records ?? [],
+    );
   }
 
   /** Log end offset per partition. */
@@ -197,7 +233,11 @@ export class MemoryKafka implements KafkaClient {
 }
 
 /** An error as the broker would answer it: a Kafka error code name and retriable as Kafka marks it. */
-export function kafkaError(type: string, message: string, retriable = false): Error & { type: string; retriable: boolean } {
+export function kafkaError(
+  type: string,
+  message: string,
+  retriable = false,
+): Error & { type: string; retriable: boolean } {
   return Object.assign(new Error(message), { type, retriable });
 }
 

@@ -1,4 +1,10 @@
-import type { OutboundRecord, ProducerOptions, StreamProducer, StreamTransaction, TopicPartitionOffset } from '@fleetstream/stream';
+import type {
+  OutboundRecord,
+  ProducerOptions,
+  StreamProducer,
+  StreamTransaction,
+  TopicPartitionOffset,
+} from '@fleetstream/stream';
 import { kafkaError, type MemoryKafka } from './memory-kafka.ts';
 import type { PartitionLog, Txn } from './log.ts';
 
@@ -42,13 +48,15 @@ export class MemoryProducer implements StreamProducer {
 
   async send(records: OutboundRecord[]): Promise<void> {
     this.#check();
-    if (this.#o.transactionalId) throw kafkaError('INVALID_TXN_STATE', 'a transactional producer sends inside a transaction');
+    if (this.#o.transactionalId)
+      throw kafkaError('INVALID_TXN_STATE', 'a transactional producer sends inside a transaction');
     await this.#append(records);
   }
 
   async transaction(): Promise<StreamTransaction> {
     this.#check();
-    if (!this.#o.transactionalId) throw kafkaError('INVALID_TXN_STATE', 'transaction() needs a transactionalId');
+    if (!this.#o.transactionalId)
+      throw kafkaError('INVALID_TXN_STATE', 'transaction() needs a transactionalId');
     if (this.#open) throw kafkaError('INVALID_TXN_STATE', 'a transaction is already open');
     const open: OpenTransaction = { txn: { state: 'open' }, logs: new Set(), offsets: [] };
     this.#open = open;
@@ -87,13 +95,19 @@ export class MemoryProducer implements StreamProducer {
   #end(open: OpenTransaction, state: 'committed' | 'aborted'): void {
     open.txn.state = state;
     for (const log of open.logs) log.appendMarker(open.txn);
-    if (state === 'committed') for (const { groupId, offsets } of open.offsets) this.#kafka.commitOffsets(groupId, offsets, 'transaction');
+    if (state === 'committed')
+      for (const { groupId, offsets } of open.offsets)
+        this.#kafka.commitOffsets(groupId, offsets, 'transaction');
     this.#open = undefined;
     this.#kafka.notify();
   }
 
   #check(): void {
-    if (this.#fenced) throw kafkaError('PRODUCER_FENCED', `transactional id ${this.#o.transactionalId} was claimed by a newer producer`);
+    if (this.#fenced)
+      throw kafkaError(
+        'PRODUCER_FENCED',
+        `transactional id ${this.#o.transactionalId} was claimed by a newer producer`,
+      );
     if (!this.#connected) throw kafkaError('NOT_CONNECTED', 'the producer is not connected');
   }
 
