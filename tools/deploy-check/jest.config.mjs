@@ -1,4 +1,3 @@
-import { preset } from '../../jest.preset.mjs';
+import { workspaceConfig } from '../../jest.preset.mjs';
 
-// The deploy checks read files only: no Kafka or Cassandra, so no devstack for this workspace.
-export default { ...preset, globalSetup: undefined, globalTeardown: undefined };
+export default workspaceConfig(import.meta.url);

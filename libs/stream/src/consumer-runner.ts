@@ -70,6 +70,8 @@ export class ConsumerRunner {
   readonly #abort = new AbortController();
   readonly #log: Logger;
   #inFlight = 0;
+  /** Records admitted under the cap but not yet handed to the handler (counted against the cap). */
+  #reserved = 0;
   #inFlightWaiters: (() => void)[] = [];
   #nextChunkAt = 0;
   #assigned = false;
@@ -173,7 +175,12 @@ export class ConsumerRunner {
         if (this.#stopping || this.#rebalancing || control.isStale()) break;
         const chunk = records.slice(i, i + maxRecordsPerBatch);
         await this.#admit(chunk, control);
-        if (this.#stopping || control.isStale()) break;
+        // The admitted slots pass to #handle, which counts them in #inFlight before its first await.
+        this.#reserved -= chunk.length;
+        if (this.#stopping || control.isStale()) {
+          for (const w of this.#inFlightWaiters.splice(0)) w();
+          break;
+        }
         for (const r of chunk) state.tracker.track(BigInt(r.offset));
         state.lastTracked = BigInt(chunk[chunk.length - 1]!.offset);
         await this.#handle(chunk, control);
@@ -227,7 +234,11 @@ export class ConsumerRunner {
     }
   }
 
-  /** Waits on the minimum interval, the token buckets and the in-flight cap; counts the wait. */
+  /**
+   * Waits on the minimum interval and the in-flight cap, then reserves the chunk's slots in the
+   * same step as the check (partitions admitted at once cannot both pass and overshoot the cap),
+   * then waits on the token buckets; counts the wait. The caller releases the reservation.
+   */
   async #admit(chunk: InboundRecord[], control: BatchControl): Promise<void> {
     const started = Date.now();
     const { minFetchIntervalMs, maxInFlight } = this.#o.throttle;
@@ -239,10 +250,12 @@ export class ConsumerRunner {
         await this.#sleepWithHeartbeat(untilNext, control);
         continue;
       }
-      if (this.#inFlight > 0 && this.#inFlight + chunk.length > maxInFlight) {
+      const taken = this.#inFlight + this.#reserved;
+      if (taken > 0 && taken + chunk.length > maxInFlight) {
         await new Promise<void>((r) => this.#inFlightWaiters.push(r));
         continue;
       }
+      this.#reserved += chunk.length;
       break;
     }
     for (const [bucket, n] of [[this.#records, chunk.length], [this.#bytes, bytes]] as const) {

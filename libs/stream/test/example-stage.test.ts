@@ -1,4 +1,6 @@
-import { committedOffsets, createTopics, produceRange, readAll, startStage, suffix } from './helpers/kafka.ts';
+// @servers kafka
+import { createServer } from 'node:net';
+import { committedOffsets, createTopics, produceRange, rawKafka, readAll, startStage, suffix } from './helpers/kafka.ts';
 
 const get = async (port: number, path: string) => {
   const res = await fetch(`http://127.0.0.1:${port}${path}`);
@@ -13,6 +15,52 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, timeoutMs: number): 
     if (Date.now() > deadline) throw new Error('timed out waiting');
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/** A port nothing listens on now (the stage's health server takes it before the consumer joins). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+/**
+ * A member of `groupId` that takes the topic's partitions and holds its first batch until
+ * `release()`: the group cannot finish a rebalance meanwhile, so a member joining after it gets no
+ * partitions until then. Commits nothing.
+ */
+async function rebalanceBlocker(groupId: string, topic: string) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => (release = r));
+  let holding!: () => void;
+  const held = new Promise<void>((r) => (holding = r));
+  const consumer = rawKafka('blocker').consumer({ groupId, sessionTimeout: 30_000, rebalanceTimeout: 60_000 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async () => {
+      holding();
+      await released;
+    },
+  });
+  await held;
+  return {
+    groupState: async () => {
+      const admin = rawKafka('blocker-admin').admin();
+      await admin.connect();
+      const { groups } = await admin.describeGroups([groupId]);
+      await admin.disconnect();
+      return groups[0]?.state;
+    },
+    release: async () => {
+      release();
+      await consumer.disconnect();
+    },
+  };
 }
 
 const metricValue = (metrics: string, name: string) =>
@@ -107,22 +155,30 @@ describe('the example stage (topic A -> transform -> topic B) built from libs/st
     ]);
     await createTopics([{ topic: 'telemetry.dlq', partitions: 4 }]).catch(() => undefined); // topology creates it in a deployment
     await produceRange(input, 20_000, (i) => (i === 7 ? 'bad' : String(i)));
-    const stage = startStage({ INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '20', MAX_RECORDS_PER_BATCH: '200', SHUTDOWN_TIMEOUT_MS: '10000' });
-    const port = await stage.healthPort;
+    // Another member holds the group's partitions in a batch, so the stage's join cannot complete
+    const blocker = await rebalanceBlocker(group, input);
+    const port = await freePort();
+    const stage = startStage({ INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: group, DELAY_MAX_MS: '20', MAX_RECORDS_PER_BATCH: '200', SHUTDOWN_TIMEOUT_MS: '10000', HEALTH_PORT: String(port) });
 
-    // Act + Assess: readiness moves from 503 to 200
-    const early = await get(port, '/readyz');
-    await waitFor(async () => ((await get(port, '/readyz')).status === 200 ? true : undefined), 30_000);
-    expect([503, 200]).toContain(early.status);
+    // Act + Assess: /readyz answers 503 while the stage waits in the group's rebalance, 200 once it has partitions
+    const early = await waitFor(() => get(port, '/readyz'), 30_000);
+    await waitFor(async () => ((await blocker.groupState()) === 'PreparingRebalance' ? true : undefined), 30_000);
+    const whileJoining = await get(port, '/readyz');
     expect((await get(port, '/healthz')).status).toBe(200);
+    await blocker.release();
+    await waitFor(async () => ((await get(port, '/readyz')).status === 200 ? true : undefined), 30_000);
+    expect([early.status, whileJoining.status]).toEqual([503, 503]);
     const m1 = await waitFor(async () => {
       const { body } = await get(port, '/metrics');
       return metricValue(body, 'fleetstream_records_out_total') > 0 ? body : undefined;
     }, 30_000);
-    await new Promise((r) => setTimeout(r, 500));
-    const m2 = (await get(port, '/metrics')).body;
-    expect(metricValue(m2, 'fleetstream_records_in_total')).toBeGreaterThan(metricValue(m1, 'fleetstream_records_in_total'));
-    expect(metricValue(m2, 'fleetstream_dlq_total{service="example-stage",reason="bad-value"}')).toBe(1);
+    const dlqBad = 'fleetstream_dlq_total{service="example-stage",reason="bad-value"}';
+    // The bad record's partition may come to the stage only after the blocker has left the group.
+    const m2 = await waitFor(async () => {
+      const { body } = await get(port, '/metrics');
+      return metricValue(body, dlqBad) > 0 && metricValue(body, 'fleetstream_records_in_total') > metricValue(m1, 'fleetstream_records_in_total') ? body : undefined;
+    }, 30_000);
+    expect(metricValue(m2, dlqBad)).toBe(1);
     expect(m2).toContain('process_resident_memory_bytes');
 
     const t0 = Date.now();

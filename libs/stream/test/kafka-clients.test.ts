@@ -1,3 +1,4 @@
+// @servers kafka
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ConsumerRunner, createConfluentClient, createStreamMetrics, DlqWriter, kafkaStageHandler, loadConfluentModule } from '../src/index.ts';

@@ -1,3 +1,4 @@
+// @servers kafka
 import { createRequire } from 'node:module';
 import { createKafkajsClient } from '../src/index.ts';
 import { applyKafkajsIdleTimerFix } from '../src/kafka/kafkajs-idle-timer-fix.ts';

@@ -119,19 +119,29 @@ export interface ReadRecord {
 /** Live reading of a topic from the beginning: `records` grows until `stop`. */
 export interface TopicCollector {
   readonly records: ReadRecord[];
+  /** Partition -> next offset to read: past every record, transaction marker and aborted record read so far. */
+  readonly positions: ReadonlyMap<number, bigint>;
   stop(): Promise<void>;
 }
 
 /**
  * Starts reading a topic from its beginning in a throwaway group (read_committed: aborted
- * transactions are never seen), appending to `records` as batches arrive; `onBatch` runs after each.
+ * transactions are never seen), appending to `records` as batches arrive; `onBatch` runs after
+ * each batch, including one of transaction markers or aborted records only (no record added).
  */
 export async function collectTopic(
   topic: string,
-  onBatch?: (records: readonly ReadRecord[]) => void,
+  onBatch?: (records: readonly ReadRecord[], positions: ReadonlyMap<number, bigint>) => void,
 ): Promise<TopicCollector> {
   const consumer = rawKafka().consumer({ groupId: `reader-${suffix()}`, maxWaitTimeInMs: 100 });
   const records: ReadRecord[] = [];
+  const positions = new Map<number, bigint>();
+  // kafkajs reports every batch here, also those it does not hand to eachBatch (markers only).
+  consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+    const next = BigInt(payload.lastOffset) + 1n;
+    if (next > (positions.get(payload.partition) ?? 0n)) positions.set(payload.partition, next);
+    onBatch?.(records, positions);
+  });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   await consumer.run({
@@ -149,10 +159,22 @@ export async function collectTopic(
           offset: m.offset,
         });
       }
-      onBatch?.(records);
     },
   });
-  return { records, stop: () => consumer.disconnect() };
+  return { records, positions, stop: () => consumer.disconnect() };
+}
+
+/** Next offset per partition of a topic now (read_committed: the last stable offset, below any open transaction). */
+export async function endOffsets(topic: string): Promise<Map<number, bigint>> {
+  const admin = rawKafka().admin();
+  await admin.connect();
+  try {
+    return new Map(
+      (await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]),
+    );
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** When {@link readTopic} stops. */
@@ -161,7 +183,12 @@ export interface ReadOptions {
   count?: number;
   /** Once this holds for the records read so far. */
   until?: (records: readonly ReadRecord[]) => boolean;
-  /** Without `count` or `until`: at the high watermarks of the moment of the call (every record there now). */
+  /**
+   * Without `count` or `until`: once every partition is read to its end offset of the moment of
+   * the call (every record there now; transaction markers count as read, so transactional topics
+   * end too). Once the writers have stopped, what this returns is all they ever wrote: a
+   * duplicate cannot arrive later.
+   */
   timeoutMs?: number;
   /** At the timeout: 'reject' (the default, naming how many were read) or 'return' what was read. */
   onTimeout?: 'reject' | 'return';
@@ -170,20 +197,26 @@ export interface ReadOptions {
 /** Reads a topic from the beginning until `count`, `until` or (neither given) its current end. */
 export async function readTopic(topic: string, options: ReadOptions = {}): Promise<ReadRecord[]> {
   const { timeoutMs = 60_000, onTimeout = 'reject', until } = options;
-  const want = options.count ?? (until === undefined ? await topicSize(topic) : undefined);
-  if (want === 0 && until === undefined) return [];
-  const done = (records: readonly ReadRecord[]) =>
-    (want === undefined || records.length >= want) && (until === undefined || until(records));
+  const want = options.count;
+  const ends = want === undefined && until === undefined ? await endOffsets(topic) : undefined;
+  if (ends && [...ends.values()].every((end) => end === 0n)) return [];
+  const atEnd = (positions: ReadonlyMap<number, bigint>) =>
+    ends === undefined ||
+    [...ends].every(([partition, end]) => (positions.get(partition) ?? 0n) >= end);
+  const done = (records: readonly ReadRecord[], positions: ReadonlyMap<number, bigint>) =>
+    (want === undefined || records.length >= want) &&
+    (until === undefined || until(records)) &&
+    atEnd(positions);
   let settle!: (late: boolean) => void;
   const outcome = new Promise<boolean>((resolve) => (settle = resolve));
-  const collector = await collectTopic(topic, (records) => {
-    if (done(records)) settle(false);
+  const collector = await collectTopic(topic, (records, positions) => {
+    if (done(records, positions)) settle(false);
   });
   const timer = setTimeout(() => settle(true), timeoutMs);
   try {
     if ((await outcome) && onTimeout === 'reject') {
       throw new Error(
-        `read ${collector.records.length}${want === undefined ? '' : ` of ${want}`} records of ${topic} in ${timeoutMs} ms`,
+        `read ${collector.records.length}${want === undefined ? '' : ` of ${want}`} records of ${topic} in ${timeoutMs} ms${ends ? ` (end offsets ${[...ends].map(([p, e]) => `${p}:${e}`).join(' ')}, read to ${[...collector.positions].map(([p, e]) => `${p}:${e}`).join(' ')})` : ''}`,
       );
     }
     return [...collector.records];

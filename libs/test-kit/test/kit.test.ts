@@ -1,3 +1,4 @@
+// @servers kafka
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
@@ -50,6 +51,34 @@ describe('topics on the real broker', () => {
     await createTopics([empty]);
     expect(await readTopic(empty)).toEqual([]);
     await deleteTopics([empty]);
+  });
+
+  test('without a count, a transactional topic is read to its end: committed records only, markers passed', async () => {
+    // Prepare: a committed and an aborted transaction; markers take offsets, so offsets outnumber records
+    const tx = `kit-tx-${suffix()}`;
+    await createTopics([{ topic: tx, partitions: 2 }]);
+    const producer = rawKafka().producer({
+      transactionalId: `kit-${suffix()}`,
+      idempotent: true,
+      maxInFlightRequests: 1,
+    });
+    await producer.connect();
+    for (const [outcome, values] of [
+      ['commit', ['c1', 'c2', 'c3']],
+      ['abort', ['a1']],
+    ] as const) {
+      const t = await producer.transaction();
+      await t.send({ topic: tx, messages: values.map((value) => ({ key: value, value })) });
+      await (outcome === 'commit' ? t.commit() : t.abort());
+    }
+    await producer.disconnect();
+
+    // Act
+    const records = await readTopic(tx, { timeoutMs: 20_000 });
+
+    // Assess
+    expect(records.map((r) => r.value!.toString()).sort()).toEqual(['c1', 'c2', 'c3']);
+    await deleteTopics([tx]);
   });
 
   test('a read that cannot finish rejects saying how far it got, or returns that much', async () => {

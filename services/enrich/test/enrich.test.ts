@@ -1,7 +1,8 @@
+// @servers kafka
 import { createAssetApiStub, syntheticAsset, type AssetApiStub } from '@fleetstream/asset-api-stub';
 import { createLogger } from '@fleetstream/stream';
 import { ReferenceTable } from '../src/reference-table.ts';
-import { assetRow, client, createTestTopics, events, produce, readN, scrapeMetric, startEnrich, suffix, waitFor, type TestTopics } from './helpers/kafka.ts';
+import { assetRow, client, createTestTopics, events, holdReads, produce, readN, scrapeMetric, startEnrich, suffix, waitFor, type TestTopics } from './helpers/kafka.ts';
 
 const stubAsset = (deviceId: string) => {
   const a = syntheticAsset(deviceId)!;
@@ -172,7 +173,21 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     const readyBeforeCatchUp = table.caughtUp;
     await table.whenCaughtUp();
     await table.stop();
-    const second = await startEnrich(topics, stub.url);
+    // The second instance's reads of the reference topic are held until the test releases them
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const rebuilding = new Promise<void>((r) => (reached = r));
+    let healthPort = 0;
+    const starting = startEnrich(topics, stub.url, {}, (deps) => {
+      healthPort = deps.health.port;
+      return { ...deps, kafka: holdReads(deps.kafka, topics.reference, gate, reached) };
+    });
+    await rebuilding;
+    const response = await fetch(`http://127.0.0.1:${healthPort}/readyz`);
+    const whileRebuilding = { status: response.status, failing: ((await response.json()) as { failing: string[] }).failing };
+    release();
+    const second = await starting;
     stops.push(second.shutdown);
     const readyz = await fetch(`http://127.0.0.1:${second.deps.health.port}/readyz`);
     await produce(events(topics.input, 'dev-64', 1));
@@ -181,6 +196,8 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
     // Assess
     expect(readyBeforeCatchUp).toBe(false);
     expect([table.size, table.get('dev-61')?.assetId, table.get('dev-62')]).toEqual([3, 'a61-v2', undefined]);
+    expect(whileRebuilding.status).toBe(503);
+    expect(whileRebuilding.failing).toContain('reference-table');
     expect(readyz.status).toBe(200);
     expect([second.enrich.table.size, second.enrich.table.get('dev-61')?.assetId, second.enrich.table.get('dev-62')]).toEqual([3, 'a61-v2', undefined]);
     expect((out!.value.asset as { assetId: string }).assetId).toBe('a64');

@@ -1,3 +1,4 @@
+// @servers kafka
 import { request } from 'node:http';
 import { startGateway } from './helpers/gateway.ts';
 import { createTopics, deleteTopics, readTopic, suffix } from './helpers/kafka.ts';

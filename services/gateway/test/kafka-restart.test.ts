@@ -1,3 +1,4 @@
+// @servers kafka
 import { restart } from '@fleetstream/devstack';
 import { avlPacket, RawDevice } from './helpers/device.ts';
 import { startGateway } from './helpers/gateway.ts';

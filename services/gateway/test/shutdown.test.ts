@@ -1,3 +1,4 @@
+// @servers kafka
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';

@@ -1,3 +1,4 @@
+// @servers kafka
 import { createSimulator, type DeliveryEvent } from '@fleetstream/simulator';
 import { createTopics, deleteTopics, readTopic, suffix } from './helpers/kafka.ts';
 import { startGateway } from './helpers/gateway.ts';

@@ -1,3 +1,4 @@
+// @servers kafka
 import { createSimulator } from '@fleetstream/simulator';
 import { DlqHeaders } from '@fleetstream/stream';
 import { decodeTcpAck } from '@fleetstream/telemetry';

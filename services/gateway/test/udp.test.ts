@@ -1,3 +1,4 @@
+// @servers kafka
 import { createSocket } from 'node:dgram';
 import { once } from 'node:events';
 import { CODEC_8_EXTENDED, decodeUdpAck, encodeUdpPacket } from '@fleetstream/telemetry';

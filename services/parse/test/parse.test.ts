@@ -1,3 +1,4 @@
+// @servers kafka
 import { encodeTcpPacket, CODEC_8, CODEC_8_EXTENDED, CODEC_16, type AvlRecord, type AvlCodecId } from '@fleetstream/telemetry';
 import { startService, DlqHeaders } from '@fleetstream/stream';
 import { brokers, createTopics, produce, readTopic, suffix } from '@fleetstream/test-kit';

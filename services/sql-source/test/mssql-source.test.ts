@@ -1,3 +1,4 @@
+// @servers kafka sqlserver (MSSQL_URL)
 import mssql from 'mssql';
 import { collect, createTopics, deleteTopics, suffix, waitFor } from './helpers/kafka.ts';
 import { countByKey, sourceEnv, startSource } from './helpers/service.ts';

@@ -1,3 +1,4 @@
+// @servers postgresql
 import { buildMssqlPoll } from '../src/mssql-dialect.ts';
 import { buildPostgresPoll } from '../src/postgres-dialect.ts';
 import { quoteIdentifier, type SourceSpec } from '../src/dialect.ts';

@@ -1,5 +1,6 @@
+// @servers kafka postgresql
 import type pg from 'pg';
-import { collect, createTopics, deleteTopics, suffix, waitFor, type ReadRecord } from './helpers/kafka.ts';
+import { collect, createTopics, deleteTopics, readToEnd, suffix, waitFor, type ReadRecord } from './helpers/kafka.ts';
 import { createAssetTable, dropAssetTable, insertRows, pgClient } from './helpers/postgres.ts';
 import { countByKey, metricValue, sourceEnv, startSource } from './helpers/service.ts';
 
@@ -42,13 +43,14 @@ describe('sql-source on PostgreSQL', () => {
     const src = await startSource(f.env);
     try {
       await waitFor(() => out.records.length >= TEST_ROWS, `${TEST_ROWS} records`, 180_000);
-      await new Promise((r) => setTimeout(r, 500)); // a duplicate would arrive in the next transaction
+      await src.shutdown();
+      const all = await readToEnd(f.output);
       // Assess
-      const counts = countByKey(out.records);
-      expect(out.records.length).toBe(TEST_ROWS);
+      const counts = countByKey(all);
+      expect(all.length).toBe(TEST_ROWS);
       expect(counts.size).toBe(TEST_ROWS);
       expect([...counts.values()].every((c) => c === 1)).toBe(true);
-      const first = out.records.find((r) => r.key === 'dev-7')!;
+      const first = all.find((r) => r.key === 'dev-7')!;
       expect(JSON.parse(first.value!)).toMatchObject({ device_id: 'dev-7', name: 'asset 7', odometer: 10.5, deleted: false });
       expect(JSON.parse(first.headers['source.position']!)).toMatchObject({ mode: 'xid', id: '8' });
       expect(await metricValue(src.deps.registry, 'fleetstream_sql_source_rows_total')).toBe(TEST_ROWS);
@@ -126,13 +128,14 @@ describe('sql-source on PostgreSQL', () => {
     const src = await startSource(f.env);
     try {
       await waitFor(() => out.records.length >= 2501, '2501 records');
-      await new Promise((r) => setTimeout(r, 500));
+      await src.shutdown();
+      const all = await readToEnd(f.output);
       // Assess
-      const counts = countByKey(out.records);
-      expect(out.records.length).toBe(2501);
+      const counts = countByKey(all);
+      expect(all.length).toBe(2501);
       expect(counts.size).toBe(2501);
-      expect(JSON.parse(out.records[999]!.headers['source.position']!)).toEqual({ mode: 'timestamp', order: '2024-05-01T10:00:00.123456', id: '1000', ts: '2024-05-01T10:00:00.123456' });
-      expect(JSON.parse(out.records[2500]!.headers['source.position']!).order).toBe('2024-05-01T10:00:00.123457');
+      expect(JSON.parse(all[999]!.headers['source.position']!)).toEqual({ mode: 'timestamp', order: '2024-05-01T10:00:00.123456', id: '1000', ts: '2024-05-01T10:00:00.123456' });
+      expect(JSON.parse(all[2500]!.headers['source.position']!).order).toBe('2024-05-01T10:00:00.123457');
     } finally {
       await src.shutdown();
       await out.stop();
@@ -152,16 +155,15 @@ describe('sql-source on PostgreSQL', () => {
     // Act
     src = await startSource(f.env);
     await waitFor(() => out.records.length >= 35, '35 records');
-    await new Promise((r) => setTimeout(r, 500));
-    const afterResume = out.records.length;
     await src.shutdown();
+    const afterResume = (await readToEnd(f.output)).length;
     src = await startSource({ ...f.env, SQL_FROM_START: 'true' });
     await waitFor(() => out.records.length >= 70, '70 records');
     await src.shutdown();
     await out.stop();
     // Assess
     expect(afterResume).toBe(35);
-    expect(out.records.length).toBe(70);
+    expect(await readToEnd(f.output)).toHaveLength(70);
   });
 
   test('a lost database connection makes /readyz 503 and the source recovers without a crash', async () => {

@@ -1,3 +1,4 @@
+// @servers kafka cassandra
 import { createWriteStream } from 'node:fs';
 import type cassandra from 'cassandra-driver';
 import { startService } from '@fleetstream/stream';

@@ -1,3 +1,4 @@
+// @servers cassandra
 import cassandra from 'cassandra-driver';
 import { AdaptiveConcurrency, StreamError } from '@fleetstream/stream';
 import { isOverloadError, runWithOverloadRetry } from '../src/overload.ts';

@@ -1,3 +1,4 @@
+// @servers kafka cassandra
 import cassandra from 'cassandra-driver';
 import { DlqHeaders, startService } from '@fleetstream/stream';
 import { storeConfigSchema } from '../src/config.ts';

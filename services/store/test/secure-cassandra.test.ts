@@ -1,3 +1,4 @@
+// @servers kafka cassandra
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';

@@ -1,3 +1,4 @@
+// @servers kafka cassandra
 import type cassandra from 'cassandra-driver';
 import { DlqHeaders, startService } from '@fleetstream/stream';
 import { storeDefinition } from '../src/definition.ts';

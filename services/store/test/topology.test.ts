@@ -1,3 +1,4 @@
+// @servers kafka cassandra
 import type cassandra from 'cassandra-driver';
 import type { StreamAdmin } from '@fleetstream/stream';
 import { apply, appliedMigrations, loadTopology, plan, type DesiredTopology } from '../src/topology/index.ts';

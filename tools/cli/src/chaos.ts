@@ -149,7 +149,7 @@ export async function runChaos(args: string[]): Promise<number> {
     if (assetGaps.length > 0) say(`reference.assets disagrees with the register for ${assetGaps.length} device(s), e.g. ${assetGaps.slice(0, 5).join(', ')}`);
     await cql.connect();
     const { counts, dlq } = await readRunTopics(kafka, admin, names, DLQ_TOPIC);
-    const { rows, foreignRows, found, bySchemaVersion } = await countRows(cql, names.keyspace, ledger);
+    const { rows, foreignRows, repeatedRows, found, bySchemaVersion } = await countRows(cql, names.keyspace, ledger);
     let lost = 0;
     let inDlq = 0;
     for (const days of ledger.byPartition.values()) {
@@ -173,7 +173,7 @@ export async function runChaos(args: string[]): Promise<number> {
       run: { id, prefix: names.prefix, keyspace: names.keyspace, assetTable: names.assetTable, seed: o.seed, devices: o.devices, logs: runDir },
       detail: {
         ackedPackets: summary.acked, ackedRecordsWithRepeats: ledger.ackedRecords, resent: summary.resent, givenUp: summary.failed, simulatorErrors: summary.errorsByCode,
-        ackedInDlq: inDlq, unackedRows: foreignRows, rowsBySchemaVersion: bySchemaVersion,
+        ackedInDlq: inDlq, unackedRows: foreignRows, repeatedRows, rowsBySchemaVersion: bySchemaVersion,
         dlqBadOnPurpose: dlq.badOnPurpose, dlqDuplicates: dlq.duplicates, dlqByReason: dlq.byReason, badRawProduced: badProduced, httpBadRejected: httpRejected, httpBadAccepted: httpAccepted,
         rawRecords: counts.rawRecords, parsedRecords: counts.parsedRecords, parsedDistinct: counts.parsedDistinct, enrichedRecords: counts.enrichedRecords,
         assetChanges, assetRecords: counts.assetRecords, assetVersions: counts.assetVersions, registerRows: register.size, assetGaps: assetGaps.length, topicsReadToEnd: counts.complete,

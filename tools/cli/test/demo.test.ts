@@ -1,3 +1,4 @@
+// @servers kafka cassandra postgresql (the whole pipeline)
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -1,3 +1,4 @@
+// @servers kafka cassandra postgresql
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,3 +1,4 @@
+// @servers kafka cassandra
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

@@ -1,3 +1,4 @@
+// @servers kafka (it starts a Kafka of its own: the line the devstack does not run by default)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

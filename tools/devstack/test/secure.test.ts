@@ -1,3 +1,4 @@
+// @servers kafka (the default devstack, and a secure one it starts itself)
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';

@@ -1,3 +1,4 @@
+// @servers kafka cassandra postgresql
 import { randomUUID } from 'node:crypto';
 import kafkajs from 'kafkajs';
 import cassandra from 'cassandra-driver';

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { createKafkajsClient, startService, type OutboundRecord } from '@fleetstream/stream';
+import { createKafkajsClient, startService, type KafkaClient, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
 import { brokers, createTopics, readTopic, suffix } from '@fleetstream/test-kit';
-import { enrichService, type EnrichService } from '../../src/index.ts';
+import { enrichService, type EnrichConfig, type EnrichService } from '../../src/index.ts';
 
 export { scrapeMetric, suffix, waitFor } from '@fleetstream/test-kit';
 
@@ -79,8 +79,33 @@ export async function readN(topic: string, count: number, timeoutMs = 30_000): P
 const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 /** Starts enrich in-process on the test's topics and stub. */
-export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: Record<string, string> = {}) {
-  const started = await startService(enrichService, {
+/**
+ * A client whose consumers of `topic` hold every batch until `gate` resolves (`reached` is called
+ * at the first): the real broker and client, with the moment of reading under the test's control.
+ */
+export function holdReads(kafka: KafkaClient, topic: string, gate: Promise<void>, reached: () => void): KafkaClient {
+  return {
+    ...kafka,
+    consumer: (options) => {
+      const consumer = kafka.consumer(options);
+      if (!options.topics.includes(topic)) return consumer;
+      return {
+        ...consumer,
+        run: (handler) =>
+          consumer.run(async (batch, control) => {
+            reached();
+            await gate;
+            await handler(batch, control);
+          }),
+      };
+    },
+  };
+}
+
+/** Starts enrich in-process; `decorate` may wrap what the service is built from (e.g. its Kafka client). */
+export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: Record<string, string> = {}, decorate?: (deps: ServiceDeps<EnrichConfig>) => ServiceDeps<EnrichConfig>) {
+  const definition = decorate ? { ...enrichService, create: (deps: ServiceDeps<EnrichConfig>) => enrichService.create(decorate(deps)) } : enrichService;
+  const started = await startService(definition, {
     env: {
       KAFKA_BROKERS: brokers().join(','),
       HEALTH_PORT: '0',

@@ -130,13 +130,15 @@ export async function countRows(
   keyspace: string,
   ledger: AckLedger,
   concurrency = 16,
-): Promise<{ rows: number; foreignRows: number; found: Set<string>; bySchemaVersion: Record<string, number> }> {
+): Promise<{ rows: number; foreignRows: number; repeatedRows: number; found: Set<string>; bySchemaVersion: Record<string, number> }> {
   const cql = `SELECT event_id, schema_version FROM ${keyspace}.positions_by_device_day WHERE device_id = ? AND day = ?`;
   const bySchemaVersion: Record<string, number> = {};
   const parts: [string, string, Set<string>][] = [];
   for (const [device, days] of ledger.byPartition) for (const [day, ids] of days) parts.push([device, day, ids]);
   const found = new Set<string>();
   let foreignRows = 0;
+  // A second row of an acked event: a repeat that did not collapse (the row key must be the event's).
+  let repeatedRows = 0;
   let next = 0;
   const worker = async () => {
     while (next < parts.length) {
@@ -151,14 +153,14 @@ export async function countRows(
             found.add(id);
             const v = String(row.schema_version);
             bySchemaVersion[v] = (bySchemaVersion[v] ?? 0) + 1;
-          }
+          } else repeatedRows += 1;
         }
         pageState = rs.pageState ?? undefined;
       } while (pageState);
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));
-  return { rows: found.size, foreignRows, found, bySchemaVersion };
+  return { rows: found.size, foreignRows, repeatedRows, found, bySchemaVersion };
 }
 
 /**
