@@ -1,4 +1,5 @@
-import { backoffDelay, InvalidOptionError } from './backoff.ts';
+import { backoffDelay } from './backoff.ts';
+import { InvalidOptionError } from './errors.ts';
 
 /** `ordered`: results emitted in input order; `unordered`: as they complete; `per-key`: one call at a time per key, in input order, keys independent. */
 export type AsyncMode = 'ordered' | 'unordered' | 'per-key';
@@ -61,12 +62,12 @@ export type AsyncResult<I, O> =
  * Lives here only until the package's `errors.ts` takes it over.
  */
 export class AsyncTimeoutError extends Error {
-  readonly code = 'ASYNC_TIMEOUT' as const;
+  readonly code = 'STREAM_ASYNC_TIMEOUT' as const;
   readonly retryable = true;
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
-    super(`ASYNC_TIMEOUT: no result within ${timeoutMs} ms of arrival`);
+    super(`STREAM_ASYNC_TIMEOUT: no result within ${timeoutMs} ms of arrival`);
     this.name = 'AsyncTimeoutError';
     this.timeoutMs = timeoutMs;
   }

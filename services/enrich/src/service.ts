@@ -1,12 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  createConsumerService,
-  DlqWriter,
-  kafkaStageHandler,
-  type ConsumerRunner,
-  type Service,
-  type ServiceDeps,
-} from '@fleetstream/stream';
+import { createStage, kafkaSink, type ConsumerRunner, type Service, type ServiceDeps } from '@fleetstream/stream';
 import { AssetApiClient } from './asset-client.ts';
 import { AssetCache } from './asset-cache.ts';
 import type { EnrichConfig } from './config.ts';
@@ -42,7 +35,6 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     logger: logger.child({ component: 'reference-table' }),
     onSize: (size) => metrics.tableSize.set({ service }, size),
   });
-  deps.health.setReadiness('reference-table', () => table.caughtUp);
   const cache = new AssetCache({ ttlMs: config.ENRICH_CACHE_TTL_MS, negativeTtlMs: config.ENRICH_NEGATIVE_CACHE_TTL_MS, maxEntries: config.ENRICH_CACHE_MAX_ENTRIES });
   const client = new AssetApiClient({
     url: config.ASSET_API_URL,
@@ -61,22 +53,20 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS },
     failurePolicy: config.ENRICH_FAILURE_POLICY,
   });
-  const producer = deps.kafka.producer();
-  const dlq = new DlqWriter(producer, core, { topic: config.DLQ_TOPIC });
   const transform = createEnrichTransform({ outputTopic: config.OUTPUT_TOPIC, table, cache, operator, metrics, service, schemaVersion: config.ENRICHED_SCHEMA_VERSION });
-  const consumer = createConsumerService(deps, {
-    topics: [config.INPUT_TOPIC],
-    handler: kafkaStageHandler({ transform, producer, dlq, metrics: core }),
+  const stage = createStage(deps, {
+    input: { topics: [config.INPUT_TOPIC] },
+    transform,
+    sink: kafkaSink(deps),
+    ready: { 'reference-table': () => table.caughtUp },
     before: async () => {
-      await producer.connect();
       await table.start();
       await table.whenCaughtUp();
     },
     after: async () => {
-      await producer.disconnect();
       await table.stop();
       await client.close();
     },
   });
-  return { ...consumer, table, cache, metrics };
+  return { ...stage, table, cache, metrics };
 }

@@ -1,6 +1,6 @@
 import type cassandra from 'cassandra-driver';
 import { DlqHeaders, startService } from '@fleetstream/stream';
-import { storeDefinition } from '../src/definition.ts';
+import { storeDefinition } from '../src/index.ts';
 import { dayOf } from '../src/event.ts';
 import { brokers, cassandraClient, contactPoints, createTopics, dropKeyspace, enrichedEvent, migratedKeyspace, produce, readTopic, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
 

@@ -299,7 +299,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
       try {
         await consumer.commit({ offsets: offsets.map((x) => ({ topic: x.topic, partition: x.partition, offset: BigInt(x.offset), leaderEpoch: -1 })) });
       } catch (err) {
-        throw new StreamError('COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
+        throw new StreamError('STREAM_COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
     },
     pause: (topic, partitions) => {
@@ -359,11 +359,11 @@ function platformaticProducer(base: BaseOptions, o: ProducerOptions): StreamProd
         // One request per slice of at most maxRequestBytes, in order (see kafkajs-client.ts).
         for (const slice of slicesByBytes(records, o.maxRequestBytes ?? 512 * 1024)) await producer.send({ messages: slice.map(toMessage) });
       } catch (err) {
-        throw new StreamError('PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
+        throw new StreamError('STREAM_PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
     },
     transaction: () =>
-      Promise.reject(new StreamError('CONFIG_INVALID', 'transactions are not adapted on @platformatic/kafka: use the kafkajs client for exactly-once stages')),
+      Promise.reject(new StreamError('STREAM_CONFIG_INVALID', 'transactions are not adapted on @platformatic/kafka: use the kafkajs client for exactly-once stages')),
   };
 }
 

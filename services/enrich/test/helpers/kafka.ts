@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKafkajsClient, startService, type OutboundRecord } from '@fleetstream/stream';
 import { brokers, createTopics, readTopic, suffix } from '@fleetstream/test-kit';
-import { enrichService, type EnrichService } from '../../src/index.ts';
+import { enrichDefinition, type EnrichService } from '../../src/index.ts';
 
 export { scrapeMetric, suffix, waitFor } from '@fleetstream/test-kit';
 
@@ -80,7 +80,7 @@ const quiet = () => new Writable({ write: (_c, _e, cb) => cb() });
 
 /** Starts enrich in-process on the test's topics and stub. */
 export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: Record<string, string> = {}) {
-  const started = await startService(enrichService, {
+  const started = await startService(enrichDefinition, {
     env: {
       KAFKA_BROKERS: brokers().join(','),
       HEALTH_PORT: '0',

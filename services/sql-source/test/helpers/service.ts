@@ -1,5 +1,5 @@
 import { startService } from '@fleetstream/stream';
-import { sqlSource } from '../../src/definition.ts';
+import { sqlSourceDefinition } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 import { PG_URL } from './postgres.ts';
 
@@ -30,7 +30,7 @@ export function sourceEnv(opts: { table: string; output: string; checkpoint: str
 }
 
 export function startSource(env: Record<string, string>) {
-  return startService(sqlSource, { env, handleSignals: false });
+  return startService(sqlSourceDefinition, { env, handleSignals: false });
 }
 
 /** Counts of each key's records (to find duplicates and gaps). */
