@@ -139,6 +139,10 @@ const CASSANDRA_OVERLOAD_CODES: ReadonlySet<number> = new Set([
 ]);
 /** cassandra-driver's own errors of the same kind: no host reachable, a client timeout, all connections busy. */
 const CASSANDRA_OVERLOAD_NAMES: ReadonlySet<string> = new Set(['NoHostAvailableError', 'OperationTimedOutError', 'BusyConnectionError']);
+/** cassandra-driver errors of a connection or a node in trouble (not overload): retried, not counted as overload. */
+const CASSANDRA_TRANSIENT_NAMES: ReadonlySet<string> = new Set(['DriverError', 'DriverInternalError']);
+/** Cassandra response codes of a server-side failure that may pass: server error, truncate error, read and write failure. */
+const CASSANDRA_TRANSIENT_CODES: ReadonlySet<number> = new Set([0x0000, 0x1003, 0x1300, 0x1500]);
 /** Kafka error types that no retry fixes and no record causes. */
 const KAFKA_FATAL_TYPES: ReadonlySet<string> = new Set([
   'SASL_AUTHENTICATION_FAILED',
@@ -150,6 +154,8 @@ const KAFKA_FATAL_TYPES: ReadonlySet<string> = new Set([
   'TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
   'UNKNOWN_TOPIC_OR_PARTITION',
 ]);
+/** Kafka error types that blame the records (no retry sends them): the runner finds the record and dead-letters it. */
+const KAFKA_RECORD_TYPES: ReadonlySet<string> = new Set(['MESSAGE_TOO_LARGE', 'RECORD_LIST_TOO_LARGE', 'INVALID_RECORD', 'CORRUPT_MESSAGE']);
 /** Socket and HTTP client (undici) error codes of a network that may come back. */
 const NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENETDOWN', 'EAI_AGAIN',
@@ -197,13 +203,16 @@ export function isFatal(err: unknown): boolean {
 
 /**
  * True when trying again may succeed. Answers for any error: ours (`retryable`), kafkajs'
- * (`retriable`), cassandra-driver's overload, timeout and unavailable classes (by name and code, so
- * it holds for any driver instance), and socket / undici network errors; a wrapper without a flag
+ * (`retriable`), cassandra-driver's overload, timeout, unavailable and transport classes (by name
+ * and code, so it holds for any driver instance), and socket / undici network errors; a wrapper without a flag
  * answers for its cause; an AggregateError is retryable when one of its errors is. A fatal error
- * ({@link isFatal}) is never retryable.
+ * ({@link isFatal}) is never retryable, nor a Kafka error that blames the records (a message too
+ * large, a corrupt or invalid record), wrapped or not.
  */
 export function isRetryable(err: unknown): boolean {
-  return !isFatal(err) && retryableOne(err, 0);
+  if (isFatal(err)) return false;
+  for (const e of chain(err)) if (typeof e.type === 'string' && KAFKA_RECORD_TYPES.has(e.type)) return false;
+  return retryableOne(err, 0);
 }
 
 function retryableOne(err: unknown, depth: number): boolean {
@@ -212,6 +221,8 @@ function retryableOne(err: unknown, depth: number): boolean {
   if (typeof e.retryable === 'boolean') return e.retryable;
   if (err instanceof AggregateError) return err.errors.some((inner) => retryableOne(inner, depth + 1));
   if (overloadOne(e)) return true;
+  if (typeof e.name === 'string' && CASSANDRA_TRANSIENT_NAMES.has(e.name)) return true;
+  if (e.name === 'ResponseError' && typeof e.code === 'number' && CASSANDRA_TRANSIENT_CODES.has(e.code)) return true;
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   // kafkajs gives up after its own retries with a non-retriable wrapper around a retriable cause
   // (a broker restart): the cause decides.

@@ -1,9 +1,10 @@
 import type { OutboundRecord } from './types.ts';
-import type { StreamProducer } from './kafka/types.ts';
+import type { StreamProducer, StreamTransaction } from './kafka/types.ts';
 import type { StreamMetrics } from './metrics.ts';
-import type { ConsumerConfig } from './config.ts';
+import type { BaseConfig } from './config.ts';
 import type { ServiceDeps } from './service-host.ts';
 import { DlqWriter } from './dlq.ts';
+import { StreamError } from './errors.ts';
 import type { Sink } from './sink.ts';
 
 /** Options of {@link kafkaSink}. */
@@ -31,7 +32,7 @@ export interface KafkaSinkOptions {
  * group's generation (no KIP-447), so a zombie of an old generation is fenced only by the
  * transactional id: give each instance a stable one.
  */
-export function kafkaSink(deps: Pick<ServiceDeps<ConsumerConfig>, 'kafka' | 'metrics' | 'config'>, options: KafkaSinkOptions = {}): Sink<OutboundRecord> {
+export function kafkaSink(deps: Pick<ServiceDeps, 'kafka' | 'metrics'> & { config: Readonly<BaseConfig & { DLQ_TOPIC?: string }> }, options: KafkaSinkOptions = {}): Sink<OutboundRecord> {
   const producer = deps.kafka.producer(options.exactlyOnce ? { transactionalId: options.exactlyOnce.transactionalId } : {});
   const dlq = new DlqWriter(producer, deps.metrics, { topic: deps.config.DLQ_TOPIC });
   return { ...producerSink(producer, dlq, deps.metrics, { transactional: options.exactlyOnce !== undefined }), start: () => producer.connect(), stop: () => producer.disconnect() };
@@ -60,15 +61,18 @@ export function producerSink(producer: StreamProducer, dlq: DlqWriter, metrics: 
     commitsOffsets: true,
     write: ({ out, dead }, records, ctx) => {
       const run = chain.then(async () => {
-        const last = records[records.length - 1]!;
-        const tx = await producer.transaction();
+        const last = records[records.length - 1];
+        let tx: StreamTransaction | undefined;
         try {
+          tx = await producer.transaction();
           await tx.send(dead.length > 0 ? out.concat(dlq.records(dead)) : out);
-          await tx.sendOffsets(ctx.groupId, [{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
+          // A source (no input records) commits its outputs only; a stage its input offsets too.
+          if (last) await tx.sendOffsets(ctx.groupId, [{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
           await tx.commit();
         } catch (err) {
-          await tx.abort().catch(() => undefined);
-          throw err;
+          await tx?.abort().catch(() => undefined);
+          // Like a failed send: the sink's failure, retryable (errors.ts still finds a fatal or a record-blaming cause).
+          throw new StreamError('STREAM_PRODUCE_FAILED', `transaction of ${out.length + dead.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
         }
         dlq.count(dead);
         countOut(out);

@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createStage, kafkaSink, type ConsumerRunner, type Service, type ServiceDeps } from '@fleetstream/stream';
-import { AssetApiClient } from './asset-client.ts';
 import { AssetCache } from './asset-cache.ts';
 import type { EnrichConfig } from './config.ts';
 import { createEnrichMetrics, type EnrichMetrics } from './enrich-metrics.ts';
 import { createEnrichTransform } from './enrich-transform.ts';
 import { ReferenceTable } from './reference-table.ts';
-import { createRemoteEnrichment } from './remote-enrichment.ts';
+import { remoteEnrichmentFromConfig } from './remote-enrichment.ts';
 
 /** The running enrich service, with its parts exposed for tests. */
 export interface EnrichService extends Service {
@@ -17,7 +16,7 @@ export interface EnrichService extends Service {
 }
 
 /**
- * telemetry.parsed + reference.assets -> telemetry.enriched | telemetry.dlq.
+ * enrich: telemetry.parsed + reference.assets -> telemetry.enriched | telemetry.dlq.
  *
  * Start: the reference table is read from the beginning and must catch up (readiness
  * `reference-table`) before the consumer of telemetry.parsed starts, so no event is enriched from
@@ -36,23 +35,7 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     onSize: (size) => metrics.tableSize.set({ service }, size),
   });
   const cache = new AssetCache({ ttlMs: config.ENRICH_CACHE_TTL_MS, negativeTtlMs: config.ENRICH_NEGATIVE_CACHE_TTL_MS, maxEntries: config.ENRICH_CACHE_MAX_ENTRIES });
-  const client = new AssetApiClient({
-    url: config.ASSET_API_URL,
-    connections: config.ASSET_API_CONNECTIONS,
-    connectTimeoutMs: config.ASSET_API_CONNECT_TIMEOUT_MS,
-    readTimeoutMs: config.ASSET_API_READ_TIMEOUT_MS,
-  });
-  const { operator } = createRemoteEnrichment({
-    lookup: (id) => client.lookup(id),
-    cache,
-    metrics,
-    core,
-    capacity: config.ENRICH_CAPACITY,
-    timeoutMs: config.ENRICH_TIMEOUT_MS,
-    mode: config.ENRICH_MODE,
-    retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS },
-    failurePolicy: config.ENRICH_FAILURE_POLICY,
-  });
+  const { client, operator } = remoteEnrichmentFromConfig(config, { cache, metrics, core });
   const transform = createEnrichTransform({ outputTopic: config.OUTPUT_TOPIC, table, cache, operator, metrics, service, schemaVersion: config.ENRICHED_SCHEMA_VERSION });
   const stage = createStage(deps, {
     input: { topics: [config.INPUT_TOPIC] },

@@ -7,7 +7,7 @@ export type { GatewayService } from './service.ts';
 export { gatewayConfigSchema } from './config.ts';
 export type { GatewayConfig } from './config.ts';
 export { RawHeaders, toRawRecord } from './raw-record.ts';
-export { GatewayError, GATEWAY_ERROR_CODES } from './errors.ts';
+export { GatewayError, GatewayErrorCodes } from './errors.ts';
 export { INGEST_PATH } from './http-ingest.ts';
 
 /** The gateway's service definition (tests start it in-process with startService). */

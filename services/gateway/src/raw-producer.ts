@@ -74,8 +74,8 @@ export class RawProducer {
 
   /** Produces the records (acks=all) together with whatever else is waiting; resolves once acknowledged. */
   submit(records: OutboundRecord[]): Promise<void> {
-    if (this.#stopped) return Promise.reject(new GatewayError('SHUTTING_DOWN', 'the gateway is stopping'));
-    if (!this.#connected) return Promise.reject(new GatewayError('KAFKA_UNAVAILABLE', 'not connected to Kafka'));
+    if (this.#stopped) return Promise.reject(new GatewayError('GATEWAY_SHUTTING_DOWN', 'the gateway is stopping'));
+    if (!this.#connected) return Promise.reject(new GatewayError('GATEWAY_KAFKA_UNAVAILABLE', 'not connected to Kafka'));
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ records, resolve, reject });
       this.#queuedRecords += records.length;
@@ -113,7 +113,7 @@ export class RawProducer {
     } catch (cause) {
       this.#lastFailureAt = Date.now();
       this.#o.logger.warn({ err: cause, records: records.length }, 'produce to the raw topic failed; nothing acknowledged');
-      const err = new GatewayError('KAFKA_UNAVAILABLE', 'Kafka did not acknowledge the records', { cause });
+      const err = new GatewayError('GATEWAY_KAFKA_UNAVAILABLE', 'Kafka did not acknowledge the records', { cause });
       for (const p of batch) p.reject(err);
     } finally {
       this.#inFlight = false;

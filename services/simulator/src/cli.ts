@@ -26,7 +26,7 @@ export const USAGE = `usage: node services/simulator/src/index.ts [options]
 function num(v: string | undefined, name: string, def: number): number {
   if (v === undefined) return def;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new SimulatorError('BAD_OPTIONS', `--${name} must be a number >= 0, got "${v}"`);
+  if (!Number.isFinite(n) || n < 0) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', `--${name} must be a number >= 0, got "${v}"`);
   return n;
 }
 
@@ -54,9 +54,9 @@ export function parseCli(argv: string[], env: NodeJS.ProcessEnv): { options: Sim
     },
     strict: true,
   });
-  if (values.help) throw new SimulatorError('BAD_OPTIONS', 'help');
+  if (values.help) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', 'help');
   const mode = (values.mode ?? 'steady') as SimulatorMode;
-  if (!['steady', 'burst', 'backlog'].includes(mode)) throw new SimulatorError('BAD_OPTIONS', `--mode must be steady, burst or backlog, got "${mode}"`);
+  if (!['steady', 'burst', 'backlog'].includes(mode)) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', `--mode must be steady, burst or backlog, got "${mode}"`);
   const options: SimulatorOptions = {
     devices: num(values.devices, 'devices', 10),
     mode,

@@ -7,7 +7,7 @@ export { DeviceModel, DEFAULT_CITY, IO } from './device-model.ts';
 export type { City } from './device-model.ts';
 export { formatSummary } from './summary.ts';
 export { parseCli, runCli } from './cli.ts';
-export { SimulatorError, SIMULATOR_ERROR_CODES, isRetryable } from './errors.ts';
+export { SimulatorError, SimulatorErrorCodes } from './errors.ts';
 export { createRng } from './rng.ts';
 
 if (import.meta.main) {

@@ -57,15 +57,15 @@ describe('the device model', () => {
 
 describe('the command line', () => {
   it.each([
-    [['--mode', 'sprint'], 'BAD_OPTIONS'],
-    [['--devices', 'many'], 'BAD_OPTIONS'],
+    [['--mode', 'sprint'], 'SIMULATOR_BAD_OPTIONS'],
+    [['--devices', 'many'], 'SIMULATOR_BAD_OPTIONS'],
   ])('refuses %j with %s', (argv, code) => {
     // Act + Assess
     expect(() => parseCli(argv, {})).toThrow(expect.objectContaining({ code }) as SimulatorError);
   });
 
   it('refuses a run without a target', () => {
-    expect(() => createSimulator({ devices: 1, mode: 'steady', durationSec: 1 })).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS' }) as SimulatorError);
+    expect(() => createSimulator({ devices: 1, mode: 'steady', durationSec: 1 })).toThrow(expect.objectContaining({ code: 'SIMULATOR_BAD_OPTIONS' }) as SimulatorError);
   });
 });
 

@@ -16,11 +16,11 @@ export type StoredEvent = EnrichedEvent;
 /**
  * Parses (JSON.parse once) and validates an enriched event's bytes with libs/telemetry's
  * `decodeEnrichedEvent`. Throws InvalidRecordError whose reason (the DLQ reason) is the
- * TelemetryError code: SCHEMA_INVALID (no value, not JSON, not a valid EnrichedEvent) or
- * UNSUPPORTED_SCHEMA_VERSION.
+ * TelemetryError code: TELEMETRY_SCHEMA_INVALID (no value, not JSON, not a valid EnrichedEvent) or
+ * TELEMETRY_UNSUPPORTED_SCHEMA_VERSION.
  */
 export function decodeStoredEvent(value: Buffer | null): StoredEvent {
-  if (value === null || value.length === 0) throw new InvalidRecordError('SCHEMA_INVALID', 'record has no value');
+  if (value === null || value.length === 0) throw new InvalidRecordError('TELEMETRY_SCHEMA_INVALID', 'record has no value');
   try {
     return decodeEnrichedEvent(value, ACCEPTED_VERSIONS);
   } catch (err) {

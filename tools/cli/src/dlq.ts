@@ -31,7 +31,7 @@ import { formatTable } from './format-table.ts';
 
 const USAGE = `usage: fleetstream dlq inspect [--reason <r>] [--since <t>] [--source-topic <t>] [--topic <dlq>] [--limit N] [--json]
        fleetstream dlq replay --reason <r> [--dry-run] [--since <t>] [--source-topic <t>] [--set-header name=value]... [--topic <dlq>] [--limit N] [--json]
-  --reason        the DLQ reason (header ${DlqHeaders.errorClass}), e.g. CRC_MISMATCH
+  --reason        the DLQ reason (header ${DlqHeaders.errorClass}), e.g. TELEMETRY_CRC_MISMATCH
   --since         records that reached the DLQ at or after: ISO 8601, epoch ms, or a duration ago (30s, 15m, 1h, 2d)
   --source-topic  only records that failed on this input topic
   --topic         the DLQ topic (default ${DLQ_TOPIC})

@@ -1,3 +1,5 @@
+import { FleetstreamError } from '@fleetstream/stream/errors';
+
 /** Error codes of deploy-check (README: "What is validated where"). */
 export const ErrorCodes = {
   YAML_INVALID: 'DEPLOY_YAML_INVALID',
@@ -11,28 +13,9 @@ export const ErrorCodes = {
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
-/** Base error: a code from ErrorCodes, never retryable (these are checks of files), the cause. */
-export class DeployCheckError extends Error {
-  readonly code: ErrorCode;
-  readonly retryable = false;
-  readonly details: Record<string, unknown>;
-
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'DeployCheckError';
-    this.code = code;
-    this.details = details;
+/** Base error (libs/stream's FleetstreamError): a code from ErrorCodes, never retryable (these are checks of files), the cause. */
+export class DeployCheckError extends FleetstreamError<ErrorCode> {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, { details, cause: options?.cause });
   }
-}
-
-/** True when `err` says it may succeed on a retry (nothing here does). */
-export function isRetryable(err: unknown): boolean {
-  return (
-    typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true
-  );
 }

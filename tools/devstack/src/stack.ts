@@ -137,7 +137,7 @@ export interface RestartOptions {
  */
 export async function restart(server: 'kafka' | 'cassandra', options: RestartOptions = {}): Promise<StackState> {
   const current = status();
-  if (current.status !== 'up') throw new DevstackError('NOT_READY', `devstack is not up (${current.status}); restart needs a running stack`);
+  if (current.status !== 'up') throw new DevstackError('DEVSTACK_NOT_READY', `devstack is not up (${current.status}); restart needs a running stack`);
   const state = current.state;
   const pid = state[server].pid;
   if (options.signal === 'SIGKILL') {

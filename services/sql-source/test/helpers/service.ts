@@ -41,9 +41,10 @@ export function countByKey(records: { key: string | null }[]): Map<string, numbe
 }
 
 /** Reads a metric's summed value from a registry's text. */
-export async function metricValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
+export async function metricValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await registry.getSingleMetricAsString(name);
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').pop());
+  for (const line of text.split('\n')) if (line.startsWith(name) && wanted.every((w) => line.includes(w))) sum += Number(line.split(' ').pop());
   return sum;
 }
