@@ -52,7 +52,7 @@ describe('AssetApiClient over real HTTP', () => {
     [503, true],
     [429, true],
     [400, false],
-  ])('status %d is ASSET_API_STATUS, retryable: %s', async (status, retryable) => {
+  ])('status %d is ENRICH_ASSET_API_STATUS, retryable: %s', async (status, retryable) => {
     // Prepare
     stub = await createAssetApiStub({ port: 0 });
     stub.failNext(1, status);

@@ -24,7 +24,7 @@ interface Pending {
  * The one Kafka producer of the gateway, shared by every connection and request. Records submitted
  * while a send is in flight (or within the linger) go out together in the next send, so thousands
  * of devices cost a few produce requests, not one each. `submit` resolves only once Kafka has
- * acknowledged (acks=all) and rejects with KAFKA_UNAVAILABLE otherwise: the caller then does not
+ * acknowledged (acks=all) and rejects with GATEWAY_KAFKA_UNAVAILABLE otherwise: the caller then does not
  * acknowledge its device.
  *
  * Health (for /readyz): connected, the last send did not fail, no send is stuck past `slowSendMs`,

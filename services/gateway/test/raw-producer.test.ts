@@ -49,7 +49,7 @@ describe('RawProducer', () => {
     await raw.stop();
   });
 
-  it('rejects every submit of a failed send with KAFKA_UNAVAILABLE and is unhealthy until a send succeeds', async () => {
+  it('rejects every submit of a failed send with GATEWAY_KAFKA_UNAVAILABLE and is unhealthy until a send succeeds', async () => {
     // Prepare
     const { raw, sends } = await started();
     const failed = raw.submit([record('a')]);

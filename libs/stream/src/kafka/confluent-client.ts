@@ -90,7 +90,7 @@ export function loadConfluentModule(dir?: string): ConfluentModule | undefined {
  * default. Keys go to partitions by murmur2 (librdkafka's `murmur2_random`, the KafkaJS API's
  * default), so a device lands on the same partition as with kafkajs.
  *
- * Not adapted: transactions, createPartitions, describeConfigs and alterConfigs (CONFIG_INVALID).
+ * Not adapted: transactions, createPartitions, describeConfigs and alterConfigs (STREAM_CONFIG_INVALID).
  *
  * @example
  * const client = createConfluentClient({ brokers: ['127.0.0.1:9092'], clientId: 'bench' }, loadConfluentModule(cacheDir)!);

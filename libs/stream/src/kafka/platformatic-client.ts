@@ -52,7 +52,7 @@ type PltConsumer = Consumer<Buffer, Buffer, string, string>;
  *   stream has nothing more buffered, then it is the fetch position minus one (past the marker);
  * - the high watermark is sampled every few seconds (ListOffsets), not taken from each fetch;
  * - transactions are not adapted (our `sendOffsets` takes offsets; the library wants its own
- *   consumer's messages): `transaction()` fails with CONFIG_INVALID.
+ *   consumer's messages): `transaction()` fails with STREAM_CONFIG_INVALID.
  *
  * @example
  * const client = createPlatformaticClient({ brokers: ['127.0.0.1:9092'], clientId: 'fleetstream-parse' });
