@@ -3,15 +3,15 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The one error model, checked over every package of the repository by reading its source (no
- * imports, so libs/stream does not depend on the packages it checks): each package of libs/ and
- * services/ that defines
+ * imports, so libs/stream does not depend on the packages it checks): each package of libs/,
+ * services/ and tools/ that has a src/errors.ts
  * errors declares its codes one way (`export const <Name>ErrorCodes = [...] as const` in
  * src/errors.ts), prefixed with the package's name, its error classes extend FleetstreamError,
  * and its README lists every code.
  */
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 
-const packages = ['libs', 'services'].flatMap((group) =>
+const packages = ['libs', 'services', 'tools'].flatMap((group) =>
   readdirSync(`${repo}${group}`)
     .map((name) => ({ dir: `${group}/${name}`, name }))
     .filter((p) => existsSync(`${repo}${p.dir}/src/errors.ts`)),
@@ -25,7 +25,7 @@ function declaredCodes(source: string): string[] | undefined {
 
 describe('every package documents its error codes', () => {
   test('the packages with errors are found (the check is not empty)', () => {
-    expect(packages.map((p) => p.dir)).toEqual(expect.arrayContaining(['libs/stream', 'libs/telemetry', 'services/enrich', 'services/gateway', 'services/sql-source', 'services/store']));
+    expect(packages.map((p) => p.dir)).toEqual(expect.arrayContaining(['libs/stream', 'libs/telemetry', 'services/enrich', 'services/gateway', 'services/sql-source', 'services/store', 'tools/cli', 'tools/deploy-check', 'tools/devstack']));
   });
 
   describe.each(packages)('$dir', ({ dir, name }) => {

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { parseYamlDocuments } from './yaml-files.ts';
-import { DeployCheckError, ErrorCodes } from './errors.ts';
+import { DeployCheckError } from './errors.ts';
 import type { Resource } from './kustomize/types.ts';
 
 /**
@@ -27,7 +27,7 @@ export function kubectlKustomize(kubectl: string, dir: string): Resource[] {
   });
   if (run.status !== 0) {
     throw new DeployCheckError(
-      ErrorCodes.KUBECTL_FAILED,
+      'DEPLOY_CHECK_KUBECTL_FAILED',
       `kubectl kustomize ${dir} failed: ${run.stderr || run.error?.message}`,
       { dir },
     );

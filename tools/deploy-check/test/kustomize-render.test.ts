@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { DeployCheckError, ErrorCodes } from '../src/errors.ts';
+import { DeployCheckError } from '../src/errors.ts';
 import { applyJsonPatch, strategicMerge } from '../src/kustomize/merge.ts';
 import { renderKustomization } from '../src/kustomize/render.ts';
 import { removeTrees, writeTree } from './helpers/temp-tree.ts';
@@ -165,12 +165,12 @@ describe('renderKustomization', () => {
     [
       'a field the renderer does not implement',
       { 'kustomization.yaml': 'commonLabels:\n  a: b\n' },
-      ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+      'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
     ],
     [
       'a resource file outside the kustomization folder',
       { 'k/kustomization.yaml': 'resources: [../x.yaml]\n', 'x.yaml': deployment },
-      ErrorCodes.KUSTOMIZATION_INVALID,
+      'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
     ],
     [
       'a patch that matches nothing',
@@ -180,7 +180,7 @@ describe('renderKustomization', () => {
         'p.yaml':
           'apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: other\nspec:\n  replicas: 2\n',
       },
-      ErrorCodes.PATCH_TARGET_MISSING,
+      'DEPLOY_CHECK_PATCH_TARGET_MISSING',
     ],
     [
       'a resource defined twice',
@@ -189,7 +189,7 @@ describe('renderKustomization', () => {
         'd.yaml': deployment,
         'e.yaml': deployment,
       },
-      ErrorCodes.KUSTOMIZATION_INVALID,
+      'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
     ],
     [
       'a merge generator without a base',
@@ -197,7 +197,7 @@ describe('renderKustomization', () => {
         'kustomization.yaml':
           'configMapGenerator:\n  - name: cfg\n    behavior: merge\n    literals: [A=1]\n',
       },
-      ErrorCodes.KUSTOMIZATION_INVALID,
+      'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
     ],
   ])('fails on %s', (_case, files, code) => {
     const dir = writeTree(files);
@@ -257,9 +257,9 @@ describe('strategicMerge', () => {
     });
   });
 
-  it('fails with DEPLOY_KUSTOMIZE_UNSUPPORTED on a $patch directive', () => {
+  it('fails with DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED on a $patch directive', () => {
     expect(codeOf(() => strategicMerge({ a: { b: 1 } }, { a: { $patch: 'replace', b: 2 } }))).toBe(
-      ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+      'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
     );
   });
 });
@@ -276,9 +276,9 @@ describe('applyJsonPatch', () => {
     ).toEqual({ spec: { triggers: [{ metadata: { a: '1', b: '2' } }, { metadata: {} }], max: 3 } });
   });
 
-  it('fails with DEPLOY_PATCH_INVALID when the path does not exist', () => {
+  it('fails with DEPLOY_CHECK_PATCH_INVALID when the path does not exist', () => {
     expect(
       codeOf(() => applyJsonPatch({ spec: {} }, [{ op: 'replace', path: '/spec/x', value: 1 }])),
-    ).toBe(ErrorCodes.PATCH_INVALID);
+    ).toBe('DEPLOY_CHECK_PATCH_INVALID');
   });
 });

@@ -1,4 +1,4 @@
-import { DeployCheckError, ErrorCodes } from '../errors.ts';
+import { DeployCheckError } from '../errors.ts';
 import { isRecord } from '../yaml-files.ts';
 import type { JsonPatchOp } from './types.ts';
 
@@ -26,7 +26,7 @@ const MERGE_KEYS: Record<string, (item: Record<string, unknown>) => string | und
 export function strategicMerge(target: unknown, patch: unknown, field = ''): unknown {
   if (isRecord(patch) && '$patch' in patch) {
     throw new DeployCheckError(
-      ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+      'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
       `$patch directives are not supported (in ${field || 'patch'})`,
     );
   }
@@ -51,7 +51,7 @@ export function strategicMerge(target: unknown, patch: unknown, field = ''): unk
       const key = MERGE_KEYS[field](item);
       if (key === undefined || !(key in item)) {
         throw new DeployCheckError(
-          ErrorCodes.PATCH_INVALID,
+          'DEPLOY_CHECK_PATCH_INVALID',
           `an item of ${field} in a patch lacks its merge key ${key ?? '(none)'}`,
         );
       }
@@ -83,7 +83,7 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
   for (const op of ops) {
     if (!['add', 'replace', 'remove'].includes(op.op)) {
       throw new DeployCheckError(
-        ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+        'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
         `JSON patch op "${op.op}" is not supported`,
       );
     }
@@ -93,7 +93,7 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
       .map((t) => t.replace(/~1/g, '/').replace(/~0/g, '~'));
     if (tokens.length === 0) {
       if (op.op === 'remove')
-        throw new DeployCheckError(ErrorCodes.PATCH_INVALID, 'cannot remove the whole document');
+        throw new DeployCheckError('DEPLOY_CHECK_PATCH_INVALID', 'cannot remove the whole document');
       doc = clone(op.value);
       continue;
     }
@@ -106,7 +106,7 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
           : undefined;
       if (parent === undefined)
         throw new DeployCheckError(
-          ErrorCodes.PATCH_INVALID,
+          'DEPLOY_CHECK_PATCH_INVALID',
           `JSON patch path ${op.path} does not exist`,
         );
     }
@@ -120,7 +120,7 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
         (op.op !== 'add' && index >= parent.length)
       ) {
         throw new DeployCheckError(
-          ErrorCodes.PATCH_INVALID,
+          'DEPLOY_CHECK_PATCH_INVALID',
           `JSON patch index in ${op.path} is out of range`,
         );
       }
@@ -130,14 +130,14 @@ export function applyJsonPatch(target: unknown, ops: JsonPatchOp[]): unknown {
     } else if (isRecord(parent)) {
       if (op.op !== 'add' && !(last in parent))
         throw new DeployCheckError(
-          ErrorCodes.PATCH_INVALID,
+          'DEPLOY_CHECK_PATCH_INVALID',
           `JSON patch path ${op.path} does not exist`,
         );
       if (op.op === 'remove') delete parent[last];
       else parent[last] = clone(op.value);
     } else {
       throw new DeployCheckError(
-        ErrorCodes.PATCH_INVALID,
+        'DEPLOY_CHECK_PATCH_INVALID',
         `JSON patch path ${op.path} does not exist`,
       );
     }

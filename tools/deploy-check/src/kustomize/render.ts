@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
-import { DeployCheckError, ErrorCodes } from '../errors.ts';
+import { DeployCheckError, type ErrorCode } from '../errors.ts';
 import { isRecord, parseYaml, parseYamlDocuments } from '../yaml-files.ts';
 import { nameSuffixHash } from './hash.ts';
 import { applyJsonPatch, strategicMerge } from './merge.ts';
@@ -13,7 +13,7 @@ import type { Item, JsonPatchOp, PatchTarget, Resource } from './types.ts';
  *   templates), patches (strategic merge or JSON 6902, by path or inline, with or without target),
  *   configMapGenerator / secretGenerator (literals and files; behavior create | merge | replace;
  *   options.disableNameSuffixHash), generatorOptions.disableNameSuffixHash, images.
- * Anything else fails with DEPLOY_KUSTOMIZE_UNSUPPORTED instead of being ignored. Where kubectl
+ * Anything else fails with DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED instead of being ignored. Where kubectl
  * is present, the tests check that it renders the same objects.
  */
 export function renderKustomization(dir: string): Resource[] {
@@ -72,7 +72,7 @@ interface Kustomization {
 }
 
 function fail(
-  code: (typeof ErrorCodes)[keyof typeof ErrorCodes],
+  code: ErrorCode,
   message: string,
   details: Record<string, unknown> = {},
 ): never {
@@ -83,13 +83,13 @@ function loadKustomization(dir: string): Kustomization {
   const file = ['kustomization.yaml', 'kustomization.yml', 'Kustomization']
     .map((f) => join(dir, f))
     .find((f) => existsSync(f));
-  if (!file) fail(ErrorCodes.KUSTOMIZATION_INVALID, `no kustomization.yaml in ${dir}`, { dir });
+  if (!file) fail('DEPLOY_CHECK_KUSTOMIZATION_INVALID', `no kustomization.yaml in ${dir}`, { dir });
   const k = parseYaml(readFileSync(file, 'utf8'), file);
-  if (!isRecord(k)) fail(ErrorCodes.KUSTOMIZATION_INVALID, `${file} is not a map`, { file });
+  if (!isRecord(k)) fail('DEPLOY_CHECK_KUSTOMIZATION_INVALID', `${file} is not a map`, { file });
   for (const key of Object.keys(k)) {
     if (!SUPPORTED.has(key))
       fail(
-        ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+        'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
         `${file}: field "${key}" is not supported by this renderer`,
         { file, key },
       );
@@ -103,13 +103,13 @@ function fileInside(dir: string, path: string): string {
   const rel = relative(dir, full);
   if (rel.startsWith('..') || rel.startsWith(sep)) {
     fail(
-      ErrorCodes.KUSTOMIZATION_INVALID,
+      'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
       `${path} is outside ${dir} (kustomize loads files only from the kustomization's folder)`,
       { dir, path },
     );
   }
   if (!existsSync(full))
-    fail(ErrorCodes.KUSTOMIZATION_INVALID, `${path} does not exist (from ${dir})`, { dir, path });
+    fail('DEPLOY_CHECK_KUSTOMIZATION_INVALID', `${path} does not exist (from ${dir})`, { dir, path });
   return full;
 }
 
@@ -122,7 +122,7 @@ function asResource(doc: unknown, source: string): Resource {
     typeof doc.metadata.name !== 'string'
   ) {
     fail(
-      ErrorCodes.KUSTOMIZATION_INVALID,
+      'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
       `${source}: every object needs apiVersion, kind and metadata.name`,
       { source },
     );
@@ -136,7 +136,7 @@ function build(dir: string): Item[] {
   let items: Item[] = [];
   for (const entry of k.resources ?? []) {
     if (/^[a-z]+:\/\//i.test(entry))
-      fail(ErrorCodes.KUSTOMIZE_UNSUPPORTED, `remote resource ${entry} is not supported`, { dir });
+      fail('DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED', `remote resource ${entry} is not supported`, { dir });
     const full = resolve(dir, entry);
     if (existsSync(full) && statSync(full).isDirectory()) {
       items.push(...build(full));
@@ -159,7 +159,7 @@ function build(dir: string): Item[] {
   for (const label of k.labels ?? []) {
     if (label.includeSelectors || label.includeTemplates) {
       fail(
-        ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+        'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
         `${dir}: labels with includeSelectors or includeTemplates are not supported`,
         { dir },
       );
@@ -180,7 +180,7 @@ function parseLiteral(literal: string, name: string): [string, string] {
   const at = literal.indexOf('=');
   if (at <= 0)
     fail(
-      ErrorCodes.KUSTOMIZATION_INVALID,
+      'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
       `generator ${name}: literal "${literal}" is not KEY=VALUE`,
       { name },
     );
@@ -205,7 +205,7 @@ function generate(
     for (const key of Object.keys(g)) {
       if (!['name', 'behavior', 'literals', 'files', 'type', 'options'].includes(key)) {
         fail(
-          ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+          'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
           `${kind} generator ${g.name}: field "${key}" is not supported`,
           { name: g.name, key },
         );
@@ -238,7 +238,7 @@ function generate(
     if (behavior === 'create') {
       if (existing)
         fail(
-          ErrorCodes.KUSTOMIZATION_INVALID,
+          'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
           `${kind} ${g.name} is generated twice (use behavior: merge or replace)`,
           { name: g.name },
         );
@@ -248,7 +248,7 @@ function generate(
     } else {
       if (!existing)
         fail(
-          ErrorCodes.KUSTOMIZATION_INVALID,
+          'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
           `${kind} ${g.name} has behavior ${behavior} but no base generates it`,
           { name: g.name },
         );
@@ -285,7 +285,7 @@ function assertUnique(items: Item[], dir: string): void {
     const id = `${res.apiVersion.split('/').length > 1 ? res.apiVersion.split('/')[0] : ''}/${res.kind}/${res.metadata.namespace ?? ''}/${res.metadata.name}`;
     if (seen.has(id))
       fail(
-        ErrorCodes.KUSTOMIZATION_INVALID,
+        'DEPLOY_CHECK_KUSTOMIZATION_INVALID',
         `${dir}: ${res.kind} ${res.metadata.name} is defined twice`,
         { dir },
       );
@@ -308,7 +308,7 @@ function matchesTarget(res: Resource, t: PatchTarget): boolean {
       const [key, value] = term.split('=').map((s) => s.trim());
       if (!key || value === undefined)
         fail(
-          ErrorCodes.KUSTOMIZE_UNSUPPORTED,
+          'DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED',
           `label selector "${t.labelSelector}": only key=value terms are supported`,
         );
       if (res.metadata.labels?.[key] !== value) return false;
@@ -323,20 +323,20 @@ function applyPatch(
   p: NonNullable<Kustomization['patches']>[number],
 ): Item[] {
   if (p.options !== undefined)
-    fail(ErrorCodes.KUSTOMIZE_UNSUPPORTED, `${dir}: patch options are not supported`, { dir });
+    fail('DEPLOY_CHECK_KUSTOMIZE_UNSUPPORTED', `${dir}: patch options are not supported`, { dir });
   const source = p.path ? fileInside(dir, p.path) : `${dir} (inline patch)`;
   const text = p.path ? readFileSync(source, 'utf8') : p.patch;
   if (text === undefined)
-    fail(ErrorCodes.PATCH_INVALID, `${dir}: a patch needs path or patch`, { dir });
+    fail('DEPLOY_CHECK_PATCH_INVALID', `${dir}: a patch needs path or patch`, { dir });
   const docs = parseYamlDocuments(text, source);
   if (docs.length !== 1)
-    fail(ErrorCodes.PATCH_INVALID, `${source}: a patch holds exactly one document`, { source });
+    fail('DEPLOY_CHECK_PATCH_INVALID', `${source}: a patch holds exactly one document`, { source });
   const patch = docs[0];
   const isJsonPatch = Array.isArray(patch);
   if (isJsonPatch && !p.target)
-    fail(ErrorCodes.PATCH_INVALID, `${source}: a JSON 6902 patch needs a target`, { source });
+    fail('DEPLOY_CHECK_PATCH_INVALID', `${source}: a JSON 6902 patch needs a target`, { source });
   if (!isJsonPatch && !isRecord(patch))
-    fail(ErrorCodes.PATCH_INVALID, `${source}: a strategic merge patch is one object`, { source });
+    fail('DEPLOY_CHECK_PATCH_INVALID', `${source}: a strategic merge patch is one object`, { source });
 
   let target: PatchTarget;
   if (p.target) {
@@ -354,7 +354,7 @@ function applyPatch(
   );
   if (matching.length === 0)
     fail(
-      ErrorCodes.PATCH_TARGET_MISSING,
+      'DEPLOY_CHECK_PATCH_TARGET_MISSING',
       `${source}: the patch matches no resource (${JSON.stringify(target)})`,
       { source, target },
     );
