@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './backoff.ts';
+import { InvalidOptionError, StreamError } from './errors.ts';
 
 /** Options of {@link AdaptiveConcurrency}. */
 export interface AdaptiveConcurrencyOptions {
@@ -30,17 +30,10 @@ export interface AdaptiveConcurrencyOptions {
 /** How a call under a slot ended: see {@link AdaptiveConcurrency.release}. */
 export type ReleaseOutcome = 'ok' | 'overload' | 'error';
 
-/**
- * `release` was called with no slot held: a bug in the caller.
- * Lives here only until the package's `errors.ts` takes it over.
- */
-export class AdaptiveConcurrencyError extends Error {
-  readonly code = 'SLOT_NOT_HELD' as const;
-  readonly retryable = false;
-
+/** `release` was called with no slot held: a bug in the caller. */
+export class AdaptiveConcurrencyError extends StreamError {
   constructor() {
-    super('SLOT_NOT_HELD: release() without a matching acquire()');
-    this.name = 'AdaptiveConcurrencyError';
+    super('STREAM_SLOT_NOT_HELD', 'STREAM_SLOT_NOT_HELD: release() without a matching acquire()');
   }
 }
 
@@ -156,7 +149,7 @@ export class AdaptiveConcurrency {
   /**
    * Releases a slot and reports how its call ended: `'ok'` (with its latency), `'overload'` (the
    * sink timed out, was overloaded or unavailable: multiplicative decrease) or `'error'` (any other
-   * failure: no change). Throws `SLOT_NOT_HELD` when no slot is held.
+   * failure: no change). Throws `STREAM_SLOT_NOT_HELD` when no slot is held.
    */
   release(outcome: ReleaseOutcome, latencyMs?: number): void {
     this.#release(outcome, latencyMs, undefined);

@@ -1,4 +1,5 @@
-import { backoffDelay, InvalidOptionError } from './backoff.ts';
+import { backoffDelay } from './backoff.ts';
+import { InvalidOptionError, StreamError } from './errors.ts';
 
 /** `ordered`: results emitted in input order; `unordered`: as they complete; `per-key`: one call at a time per key, in input order, keys independent. */
 export type AsyncMode = 'ordered' | 'unordered' | 'per-key';
@@ -56,18 +57,12 @@ export type AsyncResult<I, O> =
   | { item: I; ok: true; value: O; fallback: boolean }
   | { item: I; ok: false; failure: AsyncFailure };
 
-/**
- * The abort reason given to `call`'s signal when an item's deadline passes.
- * Lives here only until the package's `errors.ts` takes it over.
- */
-export class AsyncTimeoutError extends Error {
-  readonly code = 'ASYNC_TIMEOUT' as const;
-  readonly retryable = true;
+/** The abort reason given to `call`'s signal when an item's deadline passes. */
+export class AsyncTimeoutError extends StreamError {
   readonly timeoutMs: number;
 
   constructor(timeoutMs: number) {
-    super(`ASYNC_TIMEOUT: no result within ${timeoutMs} ms of arrival`);
-    this.name = 'AsyncTimeoutError';
+    super('STREAM_ASYNC_TIMEOUT', `STREAM_ASYNC_TIMEOUT: no result within ${timeoutMs} ms of arrival`, { retryable: true, details: { timeoutMs } });
     this.timeoutMs = timeoutMs;
   }
 }

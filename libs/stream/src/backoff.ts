@@ -1,21 +1,7 @@
-/**
- * Thrown when an option of one of the runtime's building blocks (token bucket, backoff, adaptive
- * concurrency, async operator) is invalid. Options are checked once, at construction.
- *
- * Lives here only until the package's `errors.ts` takes it over.
- */
-export class InvalidOptionError extends RangeError {
-  readonly code = 'INVALID_OPTION' as const;
-  readonly retryable = false;
-  /** The option at fault, e.g. `capacity`. */
-  readonly option: string;
+import { InvalidOptionError } from './errors.ts';
 
-  constructor(option: string, rule: string) {
-    super(`option ${option} ${rule}`);
-    this.name = 'InvalidOptionError';
-    this.option = option;
-  }
-}
+// Declared in errors.ts with every other error of the package; re-exported for the building blocks' imports.
+export { InvalidOptionError };
 
 /** Options of {@link backoffDelay}. */
 export interface BackoffOptions {

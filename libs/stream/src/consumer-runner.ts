@@ -5,6 +5,8 @@ import type { StreamMetrics } from './metrics.ts';
 import { OffsetTracker } from './offset-tracker.ts';
 import { TokenBucket } from './token-bucket.ts';
 import { backoffDelay } from './backoff.ts';
+import { errorClass, isFatal, isRetryable } from './errors.ts';
+import type { DeadLetter } from './dlq.ts';
 
 /** Limits of a throttled consumer. 0 means "no limit" for the rates and the interval. */
 export interface ThrottleOptions {
@@ -41,6 +43,19 @@ export interface ConsumerRunnerOptions {
    * only tracks progress. Default true.
    */
   commitOffsets?: boolean;
+  /**
+   * Sends records that failed for good (a non-retryable, non-fatal error on the record alone) to
+   * the DLQ, durably (with their offsets, in a transactional stage). Without it such a failure is
+   * fatal: the runner never skips a record it could not put anywhere.
+   */
+  deadLetter?: (letters: DeadLetter[], ctx: HandlerContext) => Promise<void>;
+  /**
+   * Called once when the sink itself cannot work ({@link isFatal}: bad credentials, a missing table
+   * or topic): the runner stops handing out work and the service is to stop (exit non-zero).
+   */
+  onFatal?: (err: unknown) => void;
+  /** Backoff of retryable failures (default 200 ms .. 10 s, full jitter). */
+  retryBackoff?: { baseMs: number; maxMs: number };
   /** Test hook: called after each commit with what was committed. */
   onCommit?: (offsets: TopicPartitionOffset[]) => void;
 }
@@ -77,6 +92,7 @@ export class ConsumerRunner {
   #assigned = false;
   #rebalancing = false;
   #stopping = false;
+  #fatal: unknown;
   #activeBatches = 0;
   #lastCommitAt = Date.now();
   #commitChain: Promise<void> = Promise.resolve();
@@ -164,7 +180,7 @@ export class ConsumerRunner {
 
   async #onBatch(batch: PartitionBatch, control: BatchControl): Promise<void> {
     const { topic, partition, records } = batch;
-    if (this.#stopping || records.length === 0) return;
+    if (this.#stopping || this.#fatal !== undefined || records.length === 0) return;
     this.#activeBatches += 1;
     try {
       const state = this.#stateFor(topic, partition, BigInt(records[0]!.offset));
@@ -172,7 +188,7 @@ export class ConsumerRunner {
       const svc = this.#o.metrics.service;
       let done = 0;
       for (let i = 0; i < records.length; i += maxRecordsPerBatch) {
-        if (this.#stopping || this.#rebalancing || control.isStale()) break;
+        if (this.#stopping || this.#fatal !== undefined || this.#rebalancing || control.isStale()) break;
         const chunk = records.slice(i, i + maxRecordsPerBatch);
         await this.#admit(chunk, control);
         // The admitted slots pass to #handle, which counts them in #inFlight before its first await.
@@ -183,7 +199,7 @@ export class ConsumerRunner {
         }
         for (const r of chunk) state.tracker.track(BigInt(r.offset));
         state.lastTracked = BigInt(chunk[chunk.length - 1]!.offset);
-        await this.#handle(chunk, control);
+        if (!(await this.#handle(chunk, control))) break;
         for (const r of chunk) state.tracker.complete(BigInt(r.offset));
         control.resolveOffset(chunk[chunk.length - 1]!.offset);
         done += chunk.length;
@@ -205,26 +221,18 @@ export class ConsumerRunner {
     }
   }
 
-  /** Runs the handler with heartbeats; retries failures with backoff until it succeeds or the runner stops. */
-  async #handle(chunk: InboundRecord[], control: BatchControl): Promise<void> {
-    const { topic, partition } = chunk[0]!;
+  /**
+   * Runs the handler on a chunk, with heartbeats, until every record of it is done; false when it
+   * could not be (the runner stops or the sink failed for good) and the chunk stays uncommitted.
+   */
+  async #handle(chunk: InboundRecord[], control: BatchControl): Promise<boolean> {
     const svc = this.#o.metrics.service;
     const heartbeat = setInterval(() => void control.heartbeat().catch(() => undefined), this.#o.heartbeatIntervalMs ?? 1_000);
     this.#inFlight += chunk.length;
     this.#o.metrics.inflight.set({ service: svc, stage: 'consumer' }, this.#inFlight);
     const end = this.#o.metrics.stageDuration.startTimer({ service: svc, stage: 'batch' });
     try {
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          await this.#o.handler(chunk, { topic, partition, signal: this.#abort.signal });
-          return;
-        } catch (err) {
-          if (this.#abort.signal.aborted) throw err;
-          const delay = backoffDelay(attempt, { baseMs: 200, maxMs: 10_000 });
-          this.#log.error({ err, topic, partition, offset: chunk[0]!.offset, attempt, retryInMs: Math.round(delay) }, 'batch handler failed; retrying');
-          await sleep(delay);
-        }
-      }
+      return await this.#deliver(chunk);
     } finally {
       end();
       clearInterval(heartbeat);
@@ -232,6 +240,66 @@ export class ConsumerRunner {
       this.#o.metrics.inflight.set({ service: svc, stage: 'consumer' }, this.#inFlight);
       for (const w of this.#inFlightWaiters.splice(0)) w();
     }
+  }
+
+  /**
+   * The error policy (errors.ts decides): a retryable error is retried with backoff; a fatal one
+   * (the sink cannot work) stops the service; any other error is the records' own: a chunk is
+   * handled again record by record, so good records still flow, and a record that fails alone goes
+   * to the DLQ with its reason and the partition goes on.
+   */
+  async #deliver(chunk: InboundRecord[]): Promise<boolean> {
+    const { topic, partition } = chunk[0]!;
+    const ctx: HandlerContext = { topic, partition, signal: this.#abort.signal };
+    const handled = await this.#retrying(chunk, () => this.#o.handler(chunk, ctx));
+    if (typeof handled === 'boolean') return handled;
+    if (chunk.length > 1) {
+      this.#log.warn({ err: handled.error, topic, partition, offset: chunk[0]!.offset, records: chunk.length }, 'chunk failed for good; handling its records one by one');
+      for (const record of chunk) if (!(await this.#deliver([record]))) return false;
+      return true;
+    }
+    const { deadLetter } = this.#o;
+    if (!deadLetter) return this.#fail(handled.error);
+    const letters: DeadLetter[] = [{ record: chunk[0]!, error: handled.error }];
+    this.#log.warn({ err: handled.error, topic, partition, offset: chunk[0]!.offset, reason: errorClass(handled.error) }, 'record failed for good; sending it to the DLQ');
+    const sent = await this.#retrying(chunk, () => deadLetter(letters, ctx));
+    return typeof sent === 'boolean' ? sent : this.#fail(sent.error);
+  }
+
+  /**
+   * The runner's one retry loop: true when `fn` succeeded, false when it cannot (stopping, or
+   * fatal), else the non-retryable error for the caller to place.
+   */
+  async #retrying(chunk: InboundRecord[], fn: () => Promise<void>): Promise<boolean | { error: unknown }> {
+    const backoff = this.#o.retryBackoff ?? { baseMs: 200, maxMs: 10_000 };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        await fn();
+        return true;
+      } catch (err) {
+        if (this.#abort.signal.aborted || this.#fatal !== undefined) return false;
+        if (isFatal(err)) return this.#fail(err);
+        if (!isRetryable(err)) return { error: err };
+        const delay = backoffDelay(attempt, backoff);
+        this.#log.error({ err, topic: chunk[0]!.topic, partition: chunk[0]!.partition, offset: chunk[0]!.offset, attempt, retryInMs: Math.round(delay) }, 'batch handler failed; retrying');
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** The sink cannot work: stop handing out work, say why once, and let the service stop. */
+  #fail(err: unknown): false {
+    if (this.#fatal === undefined) {
+      this.#fatal = err ?? new Error('the sink failed without an error');
+      this.#log.fatal({ err }, 'the sink cannot work; stopping the service');
+      this.#o.onFatal?.(err);
+    }
+    return false;
+  }
+
+  /** The error that stopped the runner for good, if one did. */
+  get fatalError(): unknown {
+    return this.#fatal;
   }
 
   /**

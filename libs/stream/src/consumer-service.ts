@@ -1,5 +1,5 @@
 import type { ConsumerConfig } from './config.ts';
-import { ConsumerRunner, type BatchHandler } from './consumer-runner.ts';
+import { ConsumerRunner, type BatchHandler, type ConsumerRunnerOptions } from './consumer-runner.ts';
 import type { Service, ServiceDeps } from './service-host.ts';
 
 export interface ConsumerServiceOptions {
@@ -13,16 +13,24 @@ export interface ConsumerServiceOptions {
   fromBeginning?: boolean;
   /** false when the handler commits offsets in a Kafka transaction. */
   commitOffsets?: boolean;
+  /** Where records that failed for good go (see ConsumerRunnerOptions.deadLetter). */
+  deadLetter?: ConsumerRunnerOptions['deadLetter'];
+}
+
+/** The consumer group of a service: the one given, else CONSUMER_GROUP, else `fleetstream-<service>`. */
+export function consumerGroup(deps: Pick<ServiceDeps<ConsumerConfig>, 'config' | 'name'>, given?: string): string {
+  return given ?? deps.config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
 }
 
 /**
  * A consuming service from the runtime's parts: the throttled, checkpointing consumer built from
  * the consumer config, readiness = partitions assigned, stop = drain, commit, disconnect, then
- * `after` (close producers and sinks).
+ * `after` (close producers and sinks). A fatal failure of the handler (errors.ts `isFatal`) stops
+ * the service through `deps.fail`.
  */
 export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options: ConsumerServiceOptions): Service & { runner: ConsumerRunner } {
   const { config, kafka, metrics, logger, health } = deps;
-  const groupId = options.groupId ?? config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
+  const groupId = consumerGroup(deps, options.groupId);
   const consumer = kafka.consumer({
     groupId,
     topics: options.topics,
@@ -36,6 +44,8 @@ export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options
     logger,
     commitIntervalMs: config.COMMIT_INTERVAL_MS,
     commitOffsets: options.commitOffsets,
+    deadLetter: options.deadLetter,
+    onFatal: deps.fail,
     throttle: {
       maxRecordsPerBatch: config.MAX_RECORDS_PER_BATCH,
       minFetchIntervalMs: config.MIN_FETCH_INTERVAL_MS,

@@ -1,29 +1,25 @@
-/** Codes of {@link OffsetTrackerError}. */
+import { StreamError } from './errors.ts';
+
+/** Codes of {@link OffsetTrackerError} (declared in errors.ts). */
 export const OffsetTrackerErrorCodes = {
   /** `complete` named an offset that is not in flight: never tracked, or completed and behind the commit point. */
-  NOT_TRACKED: 'OFFSET_NOT_TRACKED',
+  NOT_TRACKED: 'STREAM_OFFSET_NOT_TRACKED',
   /** `complete` was called twice for an offset still in flight behind an unfinished one. */
-  ALREADY_COMPLETED: 'OFFSET_ALREADY_COMPLETED',
+  ALREADY_COMPLETED: 'STREAM_OFFSET_ALREADY_COMPLETED',
   /** `track` was given an offset not above the previous one. */
-  NOT_INCREASING: 'OFFSET_NOT_INCREASING',
+  NOT_INCREASING: 'STREAM_OFFSET_NOT_INCREASING',
 } as const;
 
 export type OffsetTrackerErrorCode =
   (typeof OffsetTrackerErrorCodes)[keyof typeof OffsetTrackerErrorCodes];
 
-/**
- * A misuse of {@link OffsetTracker}: always a bug in the caller, never retryable.
- * Lives here only until the package's `errors.ts` takes it over.
- */
-export class OffsetTrackerError extends Error {
-  readonly code: OffsetTrackerErrorCode;
-  readonly retryable = false;
+/** A misuse of {@link OffsetTracker}: always a bug in the caller, never retryable. */
+export class OffsetTrackerError extends StreamError {
+  declare readonly code: OffsetTrackerErrorCode;
   readonly offset: bigint;
 
   constructor(code: OffsetTrackerErrorCode, offset: bigint) {
-    super(`${code}: offset ${offset}`);
-    this.name = 'OffsetTrackerError';
-    this.code = code;
+    super(code, `${code}: offset ${offset}`, { details: { offset: offset.toString() } });
     this.offset = offset;
   }
 }
@@ -59,7 +55,7 @@ export class OffsetTracker {
   #lastDone: bigint | undefined;
   #lastCommitted: bigint | undefined;
 
-  /** Records a received offset. Throws `OFFSET_NOT_INCREASING` if it is not above the previous one. */
+  /** Records a received offset. Throws `STREAM_OFFSET_NOT_INCREASING` if it is not above the previous one. */
   track(offset: bigint): void {
     if (this.#lastTracked !== undefined && offset <= this.#lastTracked) {
       throw new OffsetTrackerError(OffsetTrackerErrorCodes.NOT_INCREASING, offset);
@@ -72,8 +68,8 @@ export class OffsetTracker {
 
   /**
    * Records that an offset's work is done (written, produced and acknowledged, or in the DLQ), in
-   * any order. Throws `OFFSET_NOT_TRACKED` for an offset not in flight (never tracked, or done
-   * and already passed by the commit frontier) and `OFFSET_ALREADY_COMPLETED` for a second
+   * any order. Throws `STREAM_OFFSET_NOT_TRACKED` for an offset not in flight (never tracked, or done
+   * and already passed by the commit frontier) and `STREAM_OFFSET_ALREADY_COMPLETED` for a second
    * completion of one still waiting behind an unfinished record.
    */
   complete(offset: bigint): void {

@@ -20,6 +20,11 @@ export interface ServiceDeps<C extends BaseConfig = BaseConfig> {
   metrics: StreamMetrics;
   kafka: KafkaClient;
   health: HealthServer;
+  /**
+   * Stops the service for good because a part of it cannot work (bad credentials, a missing
+   * table or topic): logs the reason, drains and stops, and the process exits 1 (see `main`).
+   */
+  fail: (err: unknown) => void;
 }
 
 /** A running service: started once, stopped once within a deadline (drain, commit, disconnect). */
@@ -77,14 +82,26 @@ function readCaFile(file: string): string {
 export async function startService<S extends z.ZodObject>(
   def: ServiceDefinition<S>,
   options: { env?: NodeJS.ProcessEnv; handleSignals?: boolean; logDestination?: NodeJS.WritableStream } = {},
-): Promise<{ deps: ServiceDeps<z.infer<S> & BaseConfig>; service: Service; shutdown: () => Promise<void> }> {
+): Promise<{ deps: ServiceDeps<z.infer<S> & BaseConfig>; service: Service; shutdown: () => Promise<void>; failed: Promise<unknown> }> {
   const config = loadConfig(def.schema, options.env) as Readonly<z.infer<S> & BaseConfig>;
   const logger = createLogger({ service: def.name, version: def.version, level: config.LOG_LEVEL, destination: options.logDestination });
   const registry = new Registry();
   const metrics = createStreamMetrics(registry, def.name);
   const kafka = createKafkajsClient(kafkaConnection(config, `fleetstream-${def.name}`), logger);
   const health = await startHealthServer({ port: config.HEALTH_PORT, registry });
-  const deps: ServiceDeps<z.infer<S> & BaseConfig> = { name: def.name, version: def.version, config, logger, registry, metrics, kafka, health };
+  let reportFailure: (err: unknown) => void = () => undefined;
+  // Resolves (with the error) once a fatal failure stopped the service; never settles otherwise.
+  const failed = new Promise<unknown>((resolve) => (reportFailure = resolve));
+  let failing = false;
+  const fail = (err: unknown) => {
+    if (failing) return;
+    failing = true;
+    logger.fatal({ err }, `stopping: ${err instanceof Error ? err.message : String(err)}`);
+    void shutdown()
+      .catch((stopErr: unknown) => logger.error({ err: stopErr }, 'shutdown after a fatal error failed'))
+      .then(() => reportFailure(err));
+  };
+  const deps: ServiceDeps<z.infer<S> & BaseConfig> = { name: def.name, version: def.version, config, logger, registry, metrics, kafka, health, fail };
   const service = await def.create(deps);
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -128,22 +145,24 @@ export async function startService<S extends z.ZodObject>(
     throw err;
   }
   logger.info({ healthPort: health.port }, 'started');
-  return { deps, service, shutdown };
+  return { deps, service, shutdown, failed };
 }
 
 /**
- * The whole of a service's index.ts: start it, and turn a bad config into one line on stderr
- * (the variable and the rule) with exit code 2 and no stack trace.
+ * The whole of a service's index.ts (`if (import.meta.main) main(definition)`): start it, and turn
+ * a bad config into one line on stderr (the variable and the rule) with exit code 2 and no stack
+ * trace; a failed start, or a fatal failure later (the sink cannot work), into one line and exit 1.
  */
 export function main<S extends z.ZodObject>(def: ServiceDefinition<S>): void {
-  startService(def).catch((err: unknown) => {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`${def.name}: invalid configuration: ${err.message}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${def.name}: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
-  });
+  const exit = (code: number, line: string) => {
+    process.stderr.write(`${def.name}: ${line}\n`);
+    process.exit(code);
+  };
+  const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+  startService(def).then(
+    ({ failed }) => void failed.then((err) => exit(1, `stopped: ${message(err)}`)),
+    (err: unknown) => (err instanceof ConfigError ? exit(2, `invalid configuration: ${message(err)}`) : exit(1, `failed to start: ${message(err)}`)),
+  );
 }
 
 /** The version field of a workspace's package.json. */

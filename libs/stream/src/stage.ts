@@ -1,98 +1,90 @@
 import type { InboundRecord, OutboundRecord } from './types.ts';
 import type { StreamProducer } from './kafka/types.ts';
 import type { StreamMetrics } from './metrics.ts';
-import type { BatchHandler } from './consumer-runner.ts';
-import { DlqWriter, type DeadLetter } from './dlq.ts';
+import type { BatchHandler, ConsumerRunner } from './consumer-runner.ts';
+import type { DlqWriter } from './dlq.ts';
 import type { ConsumerConfig } from './config.ts';
 import type { ServiceDeps, Service } from './service-host.ts';
-import { createConsumerService } from './consumer-service.ts';
-import type { ConsumerRunner } from './consumer-runner.ts';
+import { consumerGroup, createConsumerService } from './consumer-service.ts';
+import { kafkaSink, producerSink } from './kafka-sink.ts';
+import type { Sink, StageResult } from './sink.ts';
 
-/** What a transformation makes of a chunk: records to produce and inputs that failed for good. */
-export interface TransformResult {
-  out: OutboundRecord[];
-  dead: DeadLetter[];
-}
+/** What a transformation makes of a chunk for a Kafka sink. */
+export type TransformResult = StageResult<OutboundRecord>;
 
-export type Transform = (records: InboundRecord[]) => TransformResult | Promise<TransformResult>;
+/** A stage's one transformation: a chunk of input records to outputs and dead letters. */
+export type Transform<T = OutboundRecord> = (records: InboundRecord[]) => StageResult<T> | Promise<StageResult<T>>;
 
-/**
- * Turns a transformation into a batch handler for a Kafka -> Kafka stage: outputs and dead
- * letters go out in one acks=all request; the chunk is done (and its offsets committable) only
- * when Kafka acknowledged them. At-least-once: a crash between produce and commit repeats
- * records, and deterministic keys and event ids make the repeats collapse downstream.
- */
-export function kafkaStageHandler(options: { transform: Transform; producer: StreamProducer; dlq: DlqWriter; metrics: StreamMetrics }): BatchHandler {
-  const { transform, producer, dlq, metrics } = options;
-  const svc = metrics.service;
-  return async (records) => {
-    const { out, dead } = await transform(records);
-    const all = dead.length > 0 ? out.concat(dlq.records(dead)) : out;
-    await producer.send(all);
-    dlq.count(dead);
-    if (out.length > 0) {
-      const byTopic = new Map<string, number>();
-      for (const r of out) byTopic.set(r.topic, (byTopic.get(r.topic) ?? 0) + 1);
-      for (const [topic, n] of byTopic) metrics.recordsOut.inc({ service: svc, topic }, n);
-    }
+/** Options of {@link createStage}. */
+export interface StageOptions<T> {
+  input: {
+    topics: string[];
+    /** Defaults to CONSUMER_GROUP, else `fleetstream-<service>`. */
+    groupId?: string;
+    /** Default true. */
+    fromBeginning?: boolean;
   };
+  transform: Transform<T>;
+  sink: Sink<T>;
+  /** Runs after the sink started and before the first record is read (e.g. rebuild a reference table). */
+  before?: () => Promise<void>;
+  /** Runs after the consumer stopped and before the sink stops (close what `before` opened). */
+  after?: () => Promise<void>;
+  /** Readiness checks (/readyz) besides "partitions assigned", by name. */
+  ready?: Record<string, () => boolean>;
 }
 
-
 /**
- * The transactional variant (consume-transform-produce): a chunk's outputs, its dead letters and
- * the partition's next offset go in one Kafka transaction, so read_committed consumers downstream
- * see each input's outputs exactly once across crashes. Transactions of one producer run one at a
- * time, so chunks of all partitions are serialized here (throughput is lower than at-least-once).
- * kafkajs sends offsets without the consumer group's generation (no KIP-447), so a zombie of an
- * old generation is fenced only by the transactional id: give each instance a stable one.
+ * The one shape of a consuming service: input -> transform -> sink.
+ *
+ * The runner hands the stage chunks of a partition; each chunk is transformed and written, and
+ * its offsets become committable only when the sink resolved. Errors follow errors.ts: retryable
+ * ones are retried with backoff, a fatal one (the sink cannot work) stops the service, and any
+ * other is the records' own: the chunk is done again record by record, and a record that fails
+ * alone goes to the DLQ through the sink with its reason while the partition goes on.
+ *
+ * @example
+ * createStage(deps, { input: { topics: ['telemetry.raw'] }, transform: parseTransform('telemetry.parsed'), sink: kafkaSink(deps) });
  */
-export function transactionalStageHandler(options: { transform: Transform; producer: StreamProducer; dlq: DlqWriter; metrics: StreamMetrics; groupId: string }): BatchHandler {
-  const { transform, producer, dlq, metrics, groupId } = options;
-  const svc = metrics.service;
-  let chain: Promise<unknown> = Promise.resolve();
-  return (records) => {
-    const run = chain.then(async () => {
-      const { out, dead } = await transform(records);
-      const last = records[records.length - 1]!;
-      const tx = await producer.transaction();
-      try {
-        await tx.send(dead.length > 0 ? out.concat(dlq.records(dead)) : out);
-        await tx.sendOffsets(groupId, [{ topic: last.topic, partition: last.partition, offset: (BigInt(last.offset) + 1n).toString() }]);
-        await tx.commit();
-      } catch (err) {
-        await tx.abort().catch(() => undefined);
-        throw err;
-      }
-      dlq.count(dead);
-      if (out.length > 0) metrics.recordsOut.inc({ service: svc, topic: out[0]!.topic }, out.length);
-    });
-    chain = run.catch(() => undefined);
-    return run;
-  };
+export function createStage<T>(deps: ServiceDeps<ConsumerConfig>, options: StageOptions<T>): Service & { runner: ConsumerRunner } {
+  const { sink, transform } = options;
+  const groupId = consumerGroup(deps, options.input.groupId);
+  for (const [name, check] of Object.entries(options.ready ?? {})) deps.health.setReadiness(name, check);
+  return createConsumerService(deps, {
+    topics: options.input.topics,
+    groupId,
+    fromBeginning: options.input.fromBeginning,
+    commitOffsets: !sink.commitsOffsets,
+    handler: async (records, ctx) => sink.write(await transform(records), records, { groupId, signal: ctx.signal }),
+    deadLetter: (letters, ctx) => sink.write({ out: [], dead: letters }, letters.map((l) => l.record), { groupId, signal: ctx.signal }),
+    before: async () => {
+      await sink.start();
+      await options.before?.();
+    },
+    after: async () => {
+      await options.after?.();
+      await sink.stop();
+    },
+  });
 }
 
 /**
- * A whole Kafka -> Kafka service around one transformation: consumer, producer (idempotent,
- * acks=all), DLQ, readiness, drain and commit on stop. `exactlyOnce` switches to Kafka
- * transactions (see transactionalStageHandler) with the transactional id given.
+ * A whole Kafka -> Kafka service around one transformation: {@link createStage} with a
+ * {@link kafkaSink} (idempotent acks=all producer; `exactlyOnce` = Kafka transactions with the
+ * transactional id given).
  */
 export function createKafkaStageService(
   deps: ServiceDeps<ConsumerConfig>,
   options: { inputTopics: string[]; transform: Transform; groupId?: string; exactlyOnce?: { transactionalId: string } },
 ): Service & { runner: ConsumerRunner } {
-  const groupId = options.groupId ?? deps.config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
-  const producer = deps.kafka.producer(options.exactlyOnce ? { transactionalId: options.exactlyOnce.transactionalId } : {});
-  const dlq = new DlqWriter(producer, deps.metrics, { topic: deps.config.DLQ_TOPIC });
-  const handler = options.exactlyOnce
-    ? transactionalStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics, groupId })
-    : kafkaStageHandler({ transform: options.transform, producer, dlq, metrics: deps.metrics });
-  return createConsumerService(deps, {
-    topics: options.inputTopics,
-    groupId,
-    handler,
-    commitOffsets: !options.exactlyOnce,
-    before: () => producer.connect(),
-    after: () => producer.disconnect(),
-  });
+  return createStage(deps, { input: { topics: options.inputTopics, groupId: options.groupId }, transform: options.transform, sink: kafkaSink(deps, { exactlyOnce: options.exactlyOnce }) });
+}
+
+/**
+ * A batch handler of transform + Kafka sink on a producer the caller owns, for benches and tests
+ * that drive a ConsumerRunner themselves (services use {@link createStage}).
+ */
+export function kafkaStageHandler(options: { transform: Transform; producer: StreamProducer; dlq: DlqWriter; metrics: StreamMetrics }): BatchHandler {
+  const { write } = producerSink(options.producer, options.dlq, options.metrics);
+  return async (records, ctx) => write(await options.transform(records), records, { groupId: '', signal: ctx.signal });
 }

@@ -1,4 +1,4 @@
-import { InvalidOptionError } from './backoff.ts';
+import { InvalidOptionError } from './errors.ts';
 
 const EPSILON = 1e-9;
 

@@ -9,7 +9,7 @@ import { backoffDelay, InvalidOptionError } from '../src/backoff.ts';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 class OverloadedError extends Error {
-  readonly code = 'SINK_OVERLOADED';
+  readonly code = 'STREAM_SINK_OVERLOADED';
 }
 const isOverloaded = (err: unknown): boolean => err instanceof OverloadedError;
 
@@ -221,7 +221,7 @@ describe('AdaptiveConcurrency', () => {
     expect(limiter.inFlight).toBe(0);
   });
 
-  it('throws SLOT_NOT_HELD on a release without an acquire', () => {
+  it('throws STREAM_SLOT_NOT_HELD on a release without an acquire', () => {
     // Prepare
     const { limiter } = limiterWith({ min: 1, max: 2 });
 
@@ -235,7 +235,7 @@ describe('AdaptiveConcurrency', () => {
 
     // Assess
     expect(thrown).toBeInstanceOf(AdaptiveConcurrencyError);
-    expect(thrown).toMatchObject({ code: 'SLOT_NOT_HELD', retryable: false });
+    expect(thrown).toMatchObject({ code: 'STREAM_SLOT_NOT_HELD', retryable: false });
   });
 
   it.each([
@@ -247,7 +247,7 @@ describe('AdaptiveConcurrency', () => {
     { opts: { min: 1, max: 4, decreaseFactor: 1 }, option: 'decreaseFactor' },
     { opts: { min: 1, max: 4, latencyTargetMs: 0 }, option: 'latencyTargetMs' },
     { opts: { min: 1, max: 4, cooldownMs: -1 }, option: 'cooldownMs' },
-  ])('rejects option $option in $opts with INVALID_OPTION', ({ opts, option }) => {
+  ])('rejects option $option in $opts with STREAM_INVALID_OPTION', ({ opts, option }) => {
     // Act
     let thrown: unknown;
     try {
@@ -258,7 +258,7 @@ describe('AdaptiveConcurrency', () => {
 
     // Assess
     expect(thrown).toBeInstanceOf(InvalidOptionError);
-    expect(thrown).toMatchObject({ code: 'INVALID_OPTION', option });
+    expect(thrown).toMatchObject({ code: 'STREAM_INVALID_OPTION', option });
   });
 
   it('settles near the concurrency K a sink takes and finishes every record, none lost', async () => {

@@ -186,7 +186,7 @@ describe('AsyncOperator', () => {
     expect(hungSignal!.aborted).toBe(true);
     expect(hungSignal!.reason).toBeInstanceOf(AsyncTimeoutError);
     expect(hungSignal!.reason).toMatchObject({
-      code: 'ASYNC_TIMEOUT',
+      code: 'STREAM_ASYNC_TIMEOUT',
       retryable: true,
       timeoutMs: 100,
     });
@@ -651,7 +651,7 @@ describe('AsyncOperator', () => {
     },
     { opts: { retry: { attempts: 2, baseMs: -1, maxMs: 2, isRetryable } }, option: 'retry.baseMs' },
     { opts: { retry: { attempts: 2, baseMs: 5, maxMs: 2, isRetryable } }, option: 'retry.maxMs' },
-  ])('rejects option $option with INVALID_OPTION', ({ opts, option }) => {
+  ])('rejects option $option with STREAM_INVALID_OPTION', ({ opts, option }) => {
     // Act
     let thrown: unknown;
     try {
@@ -662,7 +662,7 @@ describe('AsyncOperator', () => {
 
     // Assess
     expect(thrown).toBeInstanceOf(InvalidOptionError);
-    expect(thrown).toMatchObject({ code: 'INVALID_OPTION', option });
+    expect(thrown).toMatchObject({ code: 'STREAM_INVALID_OPTION', option });
   });
 
   it('gives every item exactly one result, whatever its calls do (property)', async () => {

@@ -72,7 +72,7 @@ describe('backoffDelay', () => {
     { opts: { baseMs: -1, maxMs: 10 }, option: 'baseMs' },
     { opts: { baseMs: Infinity, maxMs: Infinity }, option: 'baseMs' },
     { opts: { baseMs: 100, maxMs: 50 }, option: 'maxMs' },
-  ])('rejects option $option in $opts with INVALID_OPTION', ({ opts, option }) => {
+  ])('rejects option $option in $opts with STREAM_INVALID_OPTION', ({ opts, option }) => {
     // Act
     let thrown: unknown;
     try {
@@ -83,6 +83,6 @@ describe('backoffDelay', () => {
 
     // Assess
     expect(thrown).toBeInstanceOf(InvalidOptionError);
-    expect(thrown).toMatchObject({ code: 'INVALID_OPTION', retryable: false, option });
+    expect(thrown).toMatchObject({ code: 'STREAM_INVALID_OPTION', retryable: false, option });
   });
 });

@@ -58,7 +58,7 @@ describe('kafkaConnection turns the validated KAFKA_* config into kafkajs TLS an
     // Assess
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variable).toBe(variable);
-    expect((error as ConfigError).code).toBe('CONFIG_INVALID');
+    expect((error as ConfigError).code).toBe('STREAM_CONFIG_INVALID');
     expect((error as ConfigError).message).not.toContain('secret-pw-1');
   });
 });

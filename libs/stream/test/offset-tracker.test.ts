@@ -115,12 +115,12 @@ describe('OffsetTracker', () => {
     {
       name: 'completing an offset never tracked',
       act: (t: OffsetTracker) => t.complete(7n),
-      code: 'OFFSET_NOT_TRACKED',
+      code: 'STREAM_OFFSET_NOT_TRACKED',
     },
     {
       name: 'completing an offset inside a gap',
       act: (t: OffsetTracker) => t.complete(3n),
-      code: 'OFFSET_NOT_TRACKED',
+      code: 'STREAM_OFFSET_NOT_TRACKED',
     },
     {
       name: 'completing twice an offset still behind an unfinished one',
@@ -128,7 +128,7 @@ describe('OffsetTracker', () => {
         t.complete(4n);
         t.complete(4n);
       },
-      code: 'OFFSET_ALREADY_COMPLETED',
+      code: 'STREAM_OFFSET_ALREADY_COMPLETED',
     },
     {
       name: 'completing twice an offset already passed by the commit point',
@@ -136,12 +136,12 @@ describe('OffsetTracker', () => {
         t.complete(1n);
         t.complete(1n);
       },
-      code: 'OFFSET_NOT_TRACKED',
+      code: 'STREAM_OFFSET_NOT_TRACKED',
     },
     {
       name: 'tracking an offset not above the last one',
       act: (t: OffsetTracker) => t.track(4n),
-      code: 'OFFSET_NOT_INCREASING',
+      code: 'STREAM_OFFSET_NOT_INCREASING',
     },
   ])('misuse: $name', ({ act, code }) => {
     it(`throws ${code}`, () => {

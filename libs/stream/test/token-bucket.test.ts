@@ -140,7 +140,7 @@ describe('TokenBucket', () => {
     { opts: { ratePerSec: -1 }, option: 'ratePerSec' },
     { opts: { ratePerSec: Number.NaN }, option: 'ratePerSec' },
     { opts: { ratePerSec: 10, burst: 0 }, option: 'burst' },
-  ])('rejects option $option in $opts with INVALID_OPTION', ({ opts, option }) => {
+  ])('rejects option $option in $opts with STREAM_INVALID_OPTION', ({ opts, option }) => {
     // Act
     let thrown: unknown;
     try {
@@ -151,7 +151,7 @@ describe('TokenBucket', () => {
 
     // Assess
     expect(thrown).toBeInstanceOf(InvalidOptionError);
-    expect(thrown).toMatchObject({ code: 'INVALID_OPTION', option });
+    expect(thrown).toMatchObject({ code: 'STREAM_INVALID_OPTION', option });
   });
 
   // Each step the taker sleeps a multiple (0..2) of the wait it was last told, sometimes idles on

@@ -8,7 +8,7 @@ import type { AvlCodecId, AvlRecord } from './avl-record.ts';
 import { GPS, LAYOUTS, TWO_32, WIDTHS } from './avl-layout.ts';
 
 function invalid(index: number, field: string, rule: string): TelemetryError {
-  return new TelemetryError('INVALID_RECORD', `record ${index + 1}: ${field} ${rule}`, {
+  return new TelemetryError('TELEMETRY_INVALID_RECORD', `record ${index + 1}: ${field} ${rule}`, {
     details: { record: index, field },
   });
 }

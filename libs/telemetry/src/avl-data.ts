@@ -14,7 +14,7 @@ const MAX_SAFE_HI = 0x1fffff;
 
 function truncated(at: number, what: string, need: number, end: number): TelemetryError {
   return new TelemetryError(
-    'TRUNCATED',
+    'TELEMETRY_TRUNCATED',
     `${what} needs ${need} bytes at byte ${at}, the data ends at byte ${end}`,
     {
       offset: at,
@@ -103,7 +103,7 @@ export function decodeAvlRecords(
     const hi = buf.readUInt32BE(pos);
     if (hi > MAX_SAFE_HI) {
       throw new TelemetryError(
-        'BAD_TIMESTAMP',
+        'TELEMETRY_BAD_TIMESTAMP',
         `record ${r + 1} timestamp does not fit a safe integer of ms`,
         {
           offset: pos,
@@ -169,7 +169,7 @@ export function decodeAvlRecords(
     }
     if (seen !== total) {
       throw new TelemetryError(
-        'COUNT_MISMATCH',
+        'TELEMETRY_COUNT_MISMATCH',
         `record ${r + 1} says ${total} I/O elements, its groups hold ${seen}`,
         { offset: totalAt, details: { record: r, declared: total, actual: seen } },
       );
@@ -193,13 +193,13 @@ export function decodeAvlRecords(
 }
 
 /**
- * Decodes codec id .. number of data 2 from `buf[start, end)` (shared with UDP). UNKNOWN_CODEC,
- * TRUNCATED, LENGTH_MISMATCH (records end before `end - 1`), COUNT_MISMATCH (data 1 != data 2).
+ * Decodes codec id .. number of data 2 from `buf[start, end)` (shared with UDP). TELEMETRY_UNKNOWN_CODEC,
+ * TELEMETRY_TRUNCATED, TELEMETRY_LENGTH_MISMATCH (records end before `end - 1`), TELEMETRY_COUNT_MISMATCH (data 1 != data 2).
  */
 export function decodeAvlData(buf: Buffer, start: number, end: number): AvlPacket {
   if (end - start < MIN_DATA_LENGTH) {
     throw new TelemetryError(
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       `the AVL data needs at least ${MIN_DATA_LENGTH} bytes, has ${end - start}`,
       {
         offset: end,
@@ -210,7 +210,7 @@ export function decodeAvlData(buf: Buffer, start: number, end: number): AvlPacke
   const codecId = buf[start]!;
   if (!isAvlCodecId(codecId)) {
     throw new TelemetryError(
-      'UNKNOWN_CODEC',
+      'TELEMETRY_UNKNOWN_CODEC',
       `${codecName(codecId)} is not an AVL data codec (0x08, 0x8E, 0x10)`,
       {
         offset: start,
@@ -223,7 +223,7 @@ export function decodeAvlData(buf: Buffer, start: number, end: number): AvlPacke
   const decoded = decodeAvlRecords(buf, start + 2, count2At, codecId, count);
   if (decoded.end !== count2At) {
     throw new TelemetryError(
-      'LENGTH_MISMATCH',
+      'TELEMETRY_LENGTH_MISMATCH',
       `${count} records end at byte ${decoded.end}, the length says byte ${count2At} (${count2At - decoded.end} bytes left over)`,
       { offset: decoded.end, details: { recordsEnd: decoded.end, expectedEnd: count2At } },
     );
@@ -231,7 +231,7 @@ export function decodeAvlData(buf: Buffer, start: number, end: number): AvlPacke
   const count2 = buf[count2At]!;
   if (count2 !== count) {
     throw new TelemetryError(
-      'COUNT_MISMATCH',
+      'TELEMETRY_COUNT_MISMATCH',
       `number of data 1 is ${count}, number of data 2 is ${count2}`,
       {
         offset: count2At,

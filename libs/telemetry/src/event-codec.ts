@@ -1,7 +1,7 @@
 /**
  * Events <-> Kafka record values: UTF-8 JSON, validated on the way in by the hand-written checks
  * (no zod on the hot path). A consumer names the schema versions it accepts; anything else is
- * UNSUPPORTED_SCHEMA_VERSION (send it to the DLQ with that reason), malformed input SCHEMA_INVALID.
+ * TELEMETRY_UNSUPPORTED_SCHEMA_VERSION (send it to the DLQ with that reason), malformed input TELEMETRY_SCHEMA_INVALID.
  */
 import { TelemetryError } from './errors.ts';
 import { TELEMETRY_EVENT_SCHEMA_VERSION } from './event.ts';
@@ -23,25 +23,25 @@ function parse(buf: Buffer | string, acceptedVersions: readonly number[]): Recor
   try {
     value = JSON.parse(typeof buf === 'string' ? buf : buf.toString('utf8'));
   } catch (err) {
-    throw new TelemetryError('SCHEMA_INVALID', `not JSON: ${(err as Error).message}`, {
+    throw new TelemetryError('TELEMETRY_SCHEMA_INVALID', `not JSON: ${(err as Error).message}`, {
       cause: err,
       details: { path: '' },
     });
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TelemetryError('SCHEMA_INVALID', 'an event must be a JSON object', {
+    throw new TelemetryError('TELEMETRY_SCHEMA_INVALID', 'an event must be a JSON object', {
       details: { path: '' },
     });
   }
   const version = (value as { schemaVersion?: unknown }).schemaVersion;
   if (typeof version !== 'number') {
-    throw new TelemetryError('SCHEMA_INVALID', '/schemaVersion: missing or not a number', {
+    throw new TelemetryError('TELEMETRY_SCHEMA_INVALID', '/schemaVersion: missing or not a number', {
       details: { path: '/schemaVersion' },
     });
   }
   if (!acceptedVersions.includes(version)) {
     throw new TelemetryError(
-      'UNSUPPORTED_SCHEMA_VERSION',
+      'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION',
       `schema version ${version} is not accepted here (accepted: ${acceptedVersions.join(', ')})`,
       { details: { version, accepted: [...acceptedVersions] } },
     );
@@ -50,7 +50,7 @@ function parse(buf: Buffer | string, acceptedVersions: readonly number[]): Recor
 }
 
 function invalid(problem: FieldError): TelemetryError {
-  return new TelemetryError('SCHEMA_INVALID', `${problem.path || '/'}: ${problem.message}`, {
+  return new TelemetryError('TELEMETRY_SCHEMA_INVALID', `${problem.path || '/'}: ${problem.message}`, {
     details: { ...problem },
   });
 }

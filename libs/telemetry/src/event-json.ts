@@ -93,7 +93,7 @@ function derivedText(io: AvlRecord['io']): string {
 /**
  * The JSON text of each TelemetryEvent of `packet` (what `toTelemetryEvents` then `encodeEvent`
  * give, as strings), appended to `out` in record order; returns how many were appended. Same checks
- * and errors as toTelemetryEvents (SCHEMA_INVALID device id, OUT_OF_RANGE): on an error nothing is
+ * and errors as toTelemetryEvents (TELEMETRY_SCHEMA_INVALID device id, TELEMETRY_OUT_OF_RANGE): on an error nothing is
  * appended. Every character is ASCII (device ids are checked, the rest are numbers, hex and
  * names), so a text's length is its UTF-8 byte length.
  *

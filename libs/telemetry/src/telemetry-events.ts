@@ -80,7 +80,7 @@ export function wellKnownFields(io: Readonly<Record<string, IoJsonValue>>): Well
 
 function outOfRange(index: number, field: string, value: number, range: string): TelemetryError {
   return new TelemetryError(
-    'OUT_OF_RANGE',
+    'TELEMETRY_OUT_OF_RANGE',
     `record ${index + 1}: ${field} ${value} is outside ${range}`,
     {
       details: { record: index, field, value },
@@ -89,14 +89,14 @@ function outOfRange(index: number, field: string, value: number, range: string):
 }
 
 /**
- * Checks a packet's device id and records (SCHEMA_INVALID, OUT_OF_RANGE) and returns each record's
+ * Checks a packet's device id and records (TELEMETRY_SCHEMA_INVALID, TELEMETRY_OUT_OF_RANGE) and returns each record's
  * eventId key (event-id.ts), in record order. Shared by {@link toTelemetryEvents} and the direct
  * JSON encoder (event-json.ts), so both refuse exactly the same packets.
  */
 export function recordKeys(deviceId: string, records: AvlPacketInput['records']): string[] {
   if (!DEVICE_ID.test(deviceId)) {
     throw new TelemetryError(
-      'SCHEMA_INVALID',
+      'TELEMETRY_SCHEMA_INVALID',
       `/deviceId: ${JSON.stringify(deviceId)} is not 1..64 letters, digits or . _ : -`,
       {
         details: { path: '/deviceId', message: 'invalid device id' },
@@ -124,7 +124,7 @@ export function recordKeys(deviceId: string, records: AvlPacketInput['records'])
 
 /**
  * One TelemetryEvent (schema v1) per AVL record of `packet`, in record order, with deterministic
- * eventIds (event-id.ts). OUT_OF_RANGE when a record has an impossible position (latitude outside
+ * eventIds (event-id.ts). TELEMETRY_OUT_OF_RANGE when a record has an impossible position (latitude outside
  * -90..90, longitude outside -180..180, heading above 360): the whole packet is refused, never a
  * partial result.
  *

@@ -12,12 +12,12 @@ export const IMEI_REJECT: Buffer = Buffer.from([0x00]);
 export const MAX_IMEI_LENGTH = 20;
 
 /**
- * Reads `length` bytes at `start` as an IMEI: 1..20 ASCII digits, else BAD_IMEI at the offending
+ * Reads `length` bytes at `start` as an IMEI: 1..20 ASCII digits, else TELEMETRY_BAD_IMEI at the offending
  * byte. The caller has checked that the bytes are present.
  */
 export function readImei(buf: Buffer, start: number, length: number): string {
   if (length < 1 || length > MAX_IMEI_LENGTH) {
-    throw new TelemetryError('BAD_IMEI', `IMEI length ${length} is outside 1..${MAX_IMEI_LENGTH}`, {
+    throw new TelemetryError('TELEMETRY_BAD_IMEI', `IMEI length ${length} is outside 1..${MAX_IMEI_LENGTH}`, {
       offset: start - 2,
       details: { length },
     });
@@ -26,7 +26,7 @@ export function readImei(buf: Buffer, start: number, length: number): string {
     const c = buf[i]!;
     if (c < 0x30 || c > 0x39) {
       throw new TelemetryError(
-        'BAD_IMEI',
+        'TELEMETRY_BAD_IMEI',
         `IMEI byte 0x${c.toString(16).padStart(2, '0')} is not an ASCII digit`,
         {
           offset: i,
@@ -48,7 +48,7 @@ export function readImei(buf: Buffer, start: number, length: number): string {
 export function decodeImeiPacket(buf: Buffer): string {
   if (buf.length < 2) {
     throw new TelemetryError(
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       `${buf.length} bytes: an IMEI packet starts with a 2-byte length`,
       {
         offset: buf.length,
@@ -59,7 +59,7 @@ export function decodeImeiPacket(buf: Buffer): string {
   if (buf.length !== 2 + length) {
     const short = buf.length < 2 + length;
     throw new TelemetryError(
-      short ? 'TRUNCATED' : 'LENGTH_MISMATCH',
+      short ? 'TELEMETRY_TRUNCATED' : 'TELEMETRY_LENGTH_MISMATCH',
       `the IMEI packet says ${length} digits, ${buf.length - 2} bytes follow the length`,
       {
         offset: short ? buf.length : 2 + length,
@@ -70,7 +70,7 @@ export function decodeImeiPacket(buf: Buffer): string {
   return readImei(buf, 2, length);
 }
 
-/** Encodes an IMEI login packet (BAD_IMEI unless 1..20 ASCII digits). */
+/** Encodes an IMEI login packet (TELEMETRY_BAD_IMEI unless 1..20 ASCII digits). */
 export function encodeImeiPacket(imei: string): Buffer {
   const buf = Buffer.alloc(2 + imei.length);
   buf.writeUInt16BE(imei.length, 0);
@@ -96,7 +96,7 @@ export function frameImei(buf: Buffer): ImeiFrameResult {
   if (length < 1 || length > MAX_IMEI_LENGTH) {
     return {
       error: new TelemetryError(
-        'BAD_IMEI',
+        'TELEMETRY_BAD_IMEI',
         `IMEI length ${length} is outside 1..${MAX_IMEI_LENGTH}`,
         {
           offset: 0,

@@ -27,8 +27,8 @@ function hex16(n: number): string {
  *     0x00000000 preamble (4) | data field length (4) | codec id (1) | number of data 1 (1) |
  *     AVL records (X) | number of data 2 (1) | CRC-16/IBM (4: 0x0000 + crc over codec id .. data 2)
  *
- * The data field length counts codec id .. number of data 2. Failures: BAD_PREAMBLE,
- * LENGTH_MISMATCH, TRUNCATED, CRC_MISMATCH, UNKNOWN_CODEC, COUNT_MISMATCH, BAD_TIMESTAMP, each
+ * The data field length counts codec id .. number of data 2. Failures: TELEMETRY_BAD_PREAMBLE,
+ * TELEMETRY_LENGTH_MISMATCH, TELEMETRY_TRUNCATED, TELEMETRY_CRC_MISMATCH, TELEMETRY_UNKNOWN_CODEC, TELEMETRY_COUNT_MISMATCH, TELEMETRY_BAD_TIMESTAMP, each
  * with the byte offset.
  *
  * @example decodeTcpPacket(hexToBuffer('000000000000003608010000016B40D8EA30...C7CF')).records[0].timestamp
@@ -36,7 +36,7 @@ function hex16(n: number): string {
 export function decodeTcpPacket(buf: Buffer): AvlPacket {
   if (buf.length < TCP_HEADER_SIZE) {
     throw new TelemetryError(
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       `${buf.length} bytes: a TCP packet has at least an 8-byte header`,
       {
         offset: buf.length,
@@ -52,7 +52,7 @@ export function decodeTcpPacket(buf: Buffer): AvlPacket {
   const total = TCP_OVERHEAD + dataLength;
   if (buf.length < total) {
     throw new TelemetryError(
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       `the packet says ${total} bytes, only ${buf.length} arrived`,
       {
         offset: buf.length,
@@ -62,7 +62,7 @@ export function decodeTcpPacket(buf: Buffer): AvlPacket {
   }
   if (buf.length > total) {
     throw new TelemetryError(
-      'LENGTH_MISMATCH',
+      'TELEMETRY_LENGTH_MISMATCH',
       `${buf.length - total} bytes follow the ${total}-byte packet`,
       {
         offset: total,
@@ -75,7 +75,7 @@ export function decodeTcpPacket(buf: Buffer): AvlPacket {
   const computed = crc16Ibm(buf, TCP_HEADER_SIZE, dataEnd);
   if (stored !== computed) {
     throw new TelemetryError(
-      'CRC_MISMATCH',
+      'TELEMETRY_CRC_MISMATCH',
       `packet says ${hex16(stored)}, computed ${hex16(computed)}`,
       {
         offset: dataEnd,
@@ -86,13 +86,13 @@ export function decodeTcpPacket(buf: Buffer): AvlPacket {
   return decodeAvlData(buf, TCP_HEADER_SIZE, dataEnd);
 }
 
-/** BAD_PREAMBLE for the first non-zero byte among the (up to 4) preamble bytes present. */
+/** TELEMETRY_BAD_PREAMBLE for the first non-zero byte among the (up to 4) preamble bytes present. */
 function preambleError(buf: Buffer): TelemetryError | undefined {
   const n = Math.min(4, buf.length);
   for (let i = 0; i < n; i++) {
     if (buf[i] !== 0) {
       return new TelemetryError(
-        'BAD_PREAMBLE',
+        'TELEMETRY_BAD_PREAMBLE',
         `byte ${i} is 0x${buf[i]!.toString(16).padStart(2, '0')}, the preamble is 4 zero bytes`,
         {
           offset: i,
@@ -107,7 +107,7 @@ function preambleError(buf: Buffer): TelemetryError | undefined {
 function dataLengthError(dataLength: number): TelemetryError | undefined {
   if (dataLength >= MIN_DATA_LENGTH) return undefined;
   return new TelemetryError(
-    'LENGTH_MISMATCH',
+    'TELEMETRY_LENGTH_MISMATCH',
     `data field length ${dataLength} is below the minimum of ${MIN_DATA_LENGTH}`,
     {
       offset: 4,
@@ -117,7 +117,7 @@ function dataLengthError(dataLength: number): TelemetryError | undefined {
 }
 
 /**
- * Encodes a TCP AVL data packet (the inverse of {@link decodeTcpPacket}); INVALID_RECORD when a
+ * Encodes a TCP AVL data packet (the inverse of {@link decodeTcpPacket}); TELEMETRY_INVALID_RECORD when a
  * field does not fit its wire width, or there are more than 255 records.
  *
  * Wire format: 0x00000000 | data field length (4) | codec id | number of data 1 | records |
@@ -127,7 +127,7 @@ export function encodeTcpPacket(packet: AvlPacketInput): Buffer {
   const { codecId, records } = packet;
   if (records.length > 255) {
     throw new TelemetryError(
-      'INVALID_RECORD',
+      'TELEMETRY_INVALID_RECORD',
       `${records.length} records: a packet carries at most 255`,
       {
         details: { records: records.length },
@@ -152,11 +152,11 @@ export function encodeTcpAck(recordCount: number): Buffer {
   return buf;
 }
 
-/** Reads a 4-byte TCP acknowledgement (TRUNCATED / LENGTH_MISMATCH unless exactly 4 bytes). */
+/** Reads a 4-byte TCP acknowledgement (TELEMETRY_TRUNCATED / TELEMETRY_LENGTH_MISMATCH unless exactly 4 bytes). */
 export function decodeTcpAck(buf: Buffer): number {
   if (buf.length !== 4) {
     throw new TelemetryError(
-      buf.length < 4 ? 'TRUNCATED' : 'LENGTH_MISMATCH',
+      buf.length < 4 ? 'TELEMETRY_TRUNCATED' : 'TELEMETRY_LENGTH_MISMATCH',
       `a TCP ack is 4 bytes, got ${buf.length}`,
       {
         offset: Math.min(buf.length, 4),
@@ -204,7 +204,7 @@ export function frameTcp(buf: Buffer, options: FrameTcpOptions = {}): TcpFrameRe
   if (total > maxPacketSize) {
     return {
       error: new TelemetryError(
-        'PACKET_TOO_LARGE',
+        'TELEMETRY_PACKET_TOO_LARGE',
         `the packet says ${total} bytes, the limit is ${maxPacketSize}`,
         {
           offset: 4,

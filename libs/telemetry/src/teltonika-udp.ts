@@ -32,12 +32,12 @@ const UDP_FIXED_HEADER = 8;
  *     AVL packet id (1) | IMEI length (2) | IMEI (ASCII digits) |
  *     codec id (1) | number of data 1 (1) | AVL records (X) | number of data 2 (1)
  *
- * Failures: TRUNCATED, LENGTH_MISMATCH, BAD_IMEI, UNKNOWN_CODEC, COUNT_MISMATCH, BAD_TIMESTAMP.
+ * Failures: TELEMETRY_TRUNCATED, TELEMETRY_LENGTH_MISMATCH, TELEMETRY_BAD_IMEI, TELEMETRY_UNKNOWN_CODEC, TELEMETRY_COUNT_MISMATCH, TELEMETRY_BAD_TIMESTAMP.
  */
 export function decodeUdpPacket(buf: Buffer): UdpAvlPacket {
   if (buf.length < UDP_FIXED_HEADER) {
     throw new TelemetryError(
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       `${buf.length} bytes: a UDP packet has at least an 8-byte header`,
       {
         offset: buf.length,
@@ -49,7 +49,7 @@ export function decodeUdpPacket(buf: Buffer): UdpAvlPacket {
   if (length + 2 !== buf.length) {
     const short = length + 2 > buf.length;
     throw new TelemetryError(
-      short ? 'TRUNCATED' : 'LENGTH_MISMATCH',
+      short ? 'TELEMETRY_TRUNCATED' : 'TELEMETRY_LENGTH_MISMATCH',
       `the packet says ${length + 2} bytes, the datagram has ${buf.length}`,
       {
         offset: short ? buf.length : length + 2,
@@ -63,7 +63,7 @@ export function decodeUdpPacket(buf: Buffer): UdpAvlPacket {
   const imeiLength = buf.readUInt16BE(6);
   if (UDP_FIXED_HEADER + imeiLength > buf.length) {
     throw new TelemetryError(
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       `the IMEI length ${imeiLength} runs past the end of the datagram`,
       {
         offset: buf.length,
@@ -77,7 +77,7 @@ export function decodeUdpPacket(buf: Buffer): UdpAvlPacket {
 }
 
 /**
- * Encodes a UDP AVL packet (the inverse of {@link decodeUdpPacket}); INVALID_RECORD or BAD_IMEI
+ * Encodes a UDP AVL packet (the inverse of {@link decodeUdpPacket}); TELEMETRY_INVALID_RECORD or TELEMETRY_BAD_IMEI
  * when a field does not fit.
  *
  * Wire format: length (2) | packet id (2) | not usable byte (1) | AVL packet id (1) |
@@ -89,7 +89,7 @@ export function encodeUdpPacket(
   const { codecId, records, imei } = packet;
   if (records.length > 255) {
     throw new TelemetryError(
-      'INVALID_RECORD',
+      'TELEMETRY_INVALID_RECORD',
       `${records.length} records: a packet carries at most 255`,
       {
         details: { records: records.length },
@@ -99,7 +99,7 @@ export function encodeUdpPacket(
   const size = UDP_FIXED_HEADER + imei.length + 3 + avlRecordsSize(records, codecId);
   if (size - 2 > 0xffff) {
     throw new TelemetryError(
-      'INVALID_RECORD',
+      'TELEMETRY_INVALID_RECORD',
       `${size} bytes do not fit a UDP packet's 2-byte length`,
       {
         details: { size },
@@ -152,7 +152,7 @@ export function encodeUdpAck(ack: UdpAck): Buffer {
 export function decodeUdpAck(buf: Buffer): Required<UdpAck> {
   if (buf.length !== 7 || buf.readUInt16BE(0) !== 5) {
     throw new TelemetryError(
-      buf.length < 7 ? 'TRUNCATED' : 'LENGTH_MISMATCH',
+      buf.length < 7 ? 'TELEMETRY_TRUNCATED' : 'TELEMETRY_LENGTH_MISMATCH',
       `a UDP ack is 7 bytes with length 5`,
       {
         offset: Math.min(buf.length, 7),

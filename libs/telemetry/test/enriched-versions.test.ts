@@ -72,17 +72,17 @@ describe('enriched event versions on the wire', () => {
   });
 
   it.each([
-    ['the status string of v1', { ...V1, schemaVersion: 2 }, 'SCHEMA_INVALID /enrichment: must be an object { status, source } in version 2'],
-    ['an unknown source', { ...V1, schemaVersion: 2, enrichment: { status: 'ok', source: 'guess' } }, 'SCHEMA_INVALID /enrichment/source: must be one of table, cache, remote, fallback'],
-    ['an unknown status', { ...V1, schemaVersion: 2, enrichment: { status: 'fine', source: 'table' } }, 'SCHEMA_INVALID /enrichment/status: must be one of ok, partial, missing'],
-    ['a bad v1 part', { ...V1, schemaVersion: 2, deviceId: '', enrichment: { status: 'ok', source: 'table' } }, 'SCHEMA_INVALID /deviceId: must be 1..64 letters, digits or . _ : -'],
-    ['version 3', { ...V1, schemaVersion: 3 }, 'UNSUPPORTED_SCHEMA_VERSION schema version 3 is not accepted here (accepted: 1, 2)'],
+    ['the status string of v1', { ...V1, schemaVersion: 2 }, 'TELEMETRY_SCHEMA_INVALID /enrichment: must be an object { status, source } in version 2'],
+    ['an unknown source', { ...V1, schemaVersion: 2, enrichment: { status: 'ok', source: 'guess' } }, 'TELEMETRY_SCHEMA_INVALID /enrichment/source: must be one of table, cache, remote, fallback'],
+    ['an unknown status', { ...V1, schemaVersion: 2, enrichment: { status: 'fine', source: 'table' } }, 'TELEMETRY_SCHEMA_INVALID /enrichment/status: must be one of ok, partial, missing'],
+    ['a bad v1 part', { ...V1, schemaVersion: 2, deviceId: '', enrichment: { status: 'ok', source: 'table' } }, 'TELEMETRY_SCHEMA_INVALID /deviceId: must be 1..64 letters, digits or . _ : -'],
+    ['version 3', { ...V1, schemaVersion: 3 }, 'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION schema version 3 is not accepted here (accepted: 1, 2)'],
   ])('refuses v2 with %s, naming the field', (_case, value, expected) => {
     expect(codeOf(() => decodeEnrichedEvent(JSON.stringify(value)))).toBe(expected);
   });
 
-  it('a reader that accepts only v1 refuses v2 with UNSUPPORTED_SCHEMA_VERSION', () => {
+  it('a reader that accepts only v1 refuses v2 with TELEMETRY_UNSUPPORTED_SCHEMA_VERSION', () => {
     const v2 = encodeEnrichedEvent({ ...V1, schemaVersion: 2, enrichmentSource: 'remote' });
-    expect(codeOf(() => decodeEnrichedEvent(v2, [1]))).toMatch(/^UNSUPPORTED_SCHEMA_VERSION schema version 2/);
+    expect(codeOf(() => decodeEnrichedEvent(v2, [1]))).toMatch(/^TELEMETRY_UNSUPPORTED_SCHEMA_VERSION schema version 2/);
   });
 });

@@ -76,17 +76,17 @@ describe('encodeEvent / decodeEvent', () => {
     expect([json.asset, json.assetId, json.enrichment]).toEqual([ASSET, undefined, 'partial']);
   });
 
-  it('refuses a schema version the consumer does not accept with UNSUPPORTED_SCHEMA_VERSION', () => {
+  it('refuses a schema version the consumer does not accept with TELEMETRY_UNSUPPORTED_SCHEMA_VERSION', () => {
     const err = decodeError(() => decodeEvent(encodeEvent({ ...EVENT, schemaVersion: 2 as 1 })));
     expect([err.code, err.details]).toEqual([
-      'UNSUPPORTED_SCHEMA_VERSION',
+      'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION',
       { version: 2, accepted: [1] },
     ]);
   });
 
   it('refuses version 1 when the consumer accepts only 2', () => {
     expect(decodeError(() => decodeEvent(encodeEvent(EVENT), [2])).code).toBe(
-      'UNSUPPORTED_SCHEMA_VERSION',
+      'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION',
     );
   });
 
@@ -113,16 +113,16 @@ describe('encodeEvent / decodeEvent', () => {
     ],
     ['uppercase hex bytes', JSON.stringify({ ...EVENT, io: { '1': { hex: 'AB' } } }), '/io/1'],
     ['ignition as a number', JSON.stringify({ ...EVENT, ignition: 1 }), '/ignition'],
-  ])('refuses %s with SCHEMA_INVALID at %p', (_case, text, path) => {
+  ])('refuses %s with TELEMETRY_SCHEMA_INVALID at %p', (_case, text, path) => {
     const err = decodeError(() => decodeEvent(text));
-    expect([err.code, err.details?.path]).toEqual(['SCHEMA_INVALID', path]);
+    expect([err.code, err.details?.path]).toEqual(['TELEMETRY_SCHEMA_INVALID', path]);
   });
 
   it('refuses an enriched event with an unknown enrichment status', () => {
     const err = decodeError(() =>
       decodeEnrichedEvent(JSON.stringify({ ...ENRICHED, enrichment: 'maybe' })),
     );
-    expect([err.code, err.details?.path]).toEqual(['SCHEMA_INVALID', '/enrichment']);
+    expect([err.code, err.details?.path]).toEqual(['TELEMETRY_SCHEMA_INVALID', '/enrichment']);
   });
 
   it.each([
@@ -147,9 +147,9 @@ describe('encodeEvent / decodeEvent', () => {
       { ...ENRICHED, asset: { ...ASSET, tags: [1] } },
       '/asset/tags',
     ],
-  ])('refuses an enriched event with %s with SCHEMA_INVALID at %p', (_case, value, path) => {
+  ])('refuses an enriched event with %s with TELEMETRY_SCHEMA_INVALID at %p', (_case, value, path) => {
     const err = decodeError(() => decodeEnrichedEvent(JSON.stringify(value)));
-    expect([err.code, err.details?.path]).toEqual(['SCHEMA_INVALID', path]);
+    expect([err.code, err.details?.path]).toEqual(['TELEMETRY_SCHEMA_INVALID', path]);
   });
 });
 

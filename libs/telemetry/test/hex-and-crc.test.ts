@@ -10,8 +10,8 @@ describe('hexToBuffer', () => {
     ['a non-hex character', '00zz', 2],
     ['a 0x in the middle', '000x12', 3],
     ['an odd number of digits', '000', 3],
-  ])('refuses %s with BAD_HEX at character %i', (_case, text, offset) => {
-    expect(() => hexToBuffer(text)).toThrow(expect.objectContaining({ code: 'BAD_HEX', offset }));
+  ])('refuses %s with TELEMETRY_BAD_HEX at character %i', (_case, text, offset) => {
+    expect(() => hexToBuffer(text)).toThrow(expect.objectContaining({ code: 'TELEMETRY_BAD_HEX', offset }));
   });
 });
 

@@ -159,21 +159,21 @@ describe('toTelemetryEvents', () => {
     ['a latitude above 90', record({ latitude: 91 }), 'latitude'],
     ['a longitude below -180', record({ longitude: -200 }), 'longitude'],
     ['an angle above 360', record({ angle: 361 }), 'angle'],
-  ])('refuses the whole packet for %s with OUT_OF_RANGE', (_case, bad, field) => {
+  ])('refuses the whole packet for %s with TELEMETRY_OUT_OF_RANGE', (_case, bad, field) => {
     const packet = { codecId: CODEC_8_EXTENDED, records: [record(), bad] } as const;
     expect(() => toTelemetryEvents(DEVICE, 1, packet)).toThrow(
       expect.objectContaining({
-        code: 'OUT_OF_RANGE',
+        code: 'TELEMETRY_OUT_OF_RANGE',
         details: expect.objectContaining({ record: 1, field }),
       }),
     );
   });
 
-  it('refuses a device id that is not a valid key with SCHEMA_INVALID', () => {
+  it('refuses a device id that is not a valid key with TELEMETRY_SCHEMA_INVALID', () => {
     const attempt = () =>
       toTelemetryEvents('bad id', 1, { codecId: CODEC_8_EXTENDED, records: [] });
     expect(attempt).toThrow(TelemetryError);
-    expect(attempt).toThrow(expect.objectContaining({ code: 'SCHEMA_INVALID' }));
+    expect(attempt).toThrow(expect.objectContaining({ code: 'TELEMETRY_SCHEMA_INVALID' }));
   });
 });
 

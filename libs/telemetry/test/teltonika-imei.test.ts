@@ -3,11 +3,11 @@ import { MAX_IMEI_LENGTH, decodeImeiPacket, encodeImeiPacket, frameImei } from '
 
 describe('the IMEI login packet', () => {
   it.each([
-    ['an empty buffer', '', 'TRUNCATED', 0],
-    ['fewer digits than the length says', '000f3335', 'TRUNCATED', 4],
-    ['more bytes than the length says', '00013335', 'LENGTH_MISMATCH', 3],
-    ['a length of 0', '0000', 'BAD_IMEI', 0],
-    ['a non-digit', '0003333a35', 'BAD_IMEI', 3],
+    ['an empty buffer', '', 'TELEMETRY_TRUNCATED', 0],
+    ['fewer digits than the length says', '000f3335', 'TELEMETRY_TRUNCATED', 4],
+    ['more bytes than the length says', '00013335', 'TELEMETRY_LENGTH_MISMATCH', 3],
+    ['a length of 0', '0000', 'TELEMETRY_BAD_IMEI', 0],
+    ['a non-digit', '0003333a35', 'TELEMETRY_BAD_IMEI', 3],
   ] as const)('refuses %s with %s at byte %i', (_case, hex, code, offset) => {
     expect(() => decodeImeiPacket(Buffer.from(hex, 'hex'))).toThrow(
       expect.objectContaining({ code, offset }),
@@ -20,7 +20,7 @@ describe('the IMEI login packet', () => {
 
   it(`refuses to encode an IMEI longer than ${MAX_IMEI_LENGTH} digits`, () => {
     expect(() => encodeImeiPacket('1'.repeat(MAX_IMEI_LENGTH + 1))).toThrow(
-      expect.objectContaining({ code: 'BAD_IMEI' }),
+      expect.objectContaining({ code: 'TELEMETRY_BAD_IMEI' }),
     );
   });
 });
@@ -34,6 +34,6 @@ describe('frameImei', () => {
   });
 
   it('refuses a declared length above 20 at once', () => {
-    expect(frameImei(Buffer.from('0400', 'hex')).error?.code).toBe('BAD_IMEI');
+    expect(frameImei(Buffer.from('0400', 'hex')).error?.code).toBe('TELEMETRY_BAD_IMEI');
   });
 });

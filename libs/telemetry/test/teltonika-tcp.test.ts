@@ -39,62 +39,62 @@ describe('decodeTcpPacket refuses bad packets with a code and the byte offset', 
   it.each([
     [
       'a non-zero preamble byte',
-      'BAD_PREAMBLE',
+      'TELEMETRY_BAD_PREAMBLE',
       2,
       () => Buffer.concat([Buffer.from([0, 0, 1]), CODEC8_1.subarray(3)]),
     ],
-    ['fewer than 8 bytes', 'TRUNCATED', 5, () => CODEC8_1.subarray(0, 5)],
-    ['a packet cut before its end', 'TRUNCATED', 40, () => CODEC8_1.subarray(0, 40)],
+    ['fewer than 8 bytes', 'TELEMETRY_TRUNCATED', 5, () => CODEC8_1.subarray(0, 5)],
+    ['a packet cut before its end', 'TELEMETRY_TRUNCATED', 40, () => CODEC8_1.subarray(0, 40)],
     [
       'bytes after the packet',
-      'LENGTH_MISMATCH',
+      'TELEMETRY_LENGTH_MISMATCH',
       66,
       () => Buffer.concat([CODEC8_1, Buffer.from([0])]),
     ],
     [
       'a data field length below 3',
-      'LENGTH_MISMATCH',
+      'TELEMETRY_LENGTH_MISMATCH',
       4,
       () => Buffer.from('000000000000000208010000', 'hex'),
     ],
     [
       'a flipped bit in a record',
-      'CRC_MISMATCH',
+      'TELEMETRY_CRC_MISMATCH',
       62,
       () => Buffer.from(CODEC8_1).fill(0x40, 30, 31),
     ],
     [
       'a CRC field with non-zero upper bytes',
-      'CRC_MISMATCH',
+      'TELEMETRY_CRC_MISMATCH',
       62,
       () => Buffer.from(CODEC8_1).fill(1, 62, 63),
     ],
     [
       'number of data 2 differing from number of data 1',
-      'COUNT_MISMATCH',
+      'TELEMETRY_COUNT_MISMATCH',
       74,
       () => edit(CODEC8_3, 8 + 0x43 - 1, 3),
     ],
     [
       'an I/O total that differs from the group counts',
-      'COUNT_MISMATCH',
+      'TELEMETRY_COUNT_MISMATCH',
       35,
       () => edit(CODEC8_1, 35, 4),
     ],
     [
       'a record count larger than the records present',
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       61,
       () => edit(edit(CODEC8_1, 9, 2), 61, 2),
     ],
     [
       'a record count smaller than the records present',
-      'LENGTH_MISMATCH',
+      'TELEMETRY_LENGTH_MISMATCH',
       42,
       () => edit(edit(CODEC8_3, 9, 1), 74, 1),
     ],
-    ['a group count that runs past the data', 'TRUNCATED', 52, () => edit(CODEC8_1, 51, 9)],
-    ['a timestamp beyond 2^53 ms', 'BAD_TIMESTAMP', 10, () => edit(CODEC8_1, 10, 0xff)],
+    ['a group count that runs past the data', 'TELEMETRY_TRUNCATED', 52, () => edit(CODEC8_1, 51, 9)],
+    ['a timestamp beyond 2^53 ms', 'TELEMETRY_BAD_TIMESTAMP', 10, () => edit(CODEC8_1, 10, 0xff)],
   ] as const)('%s -> %s at byte %i', (_case, code, offset, make) => {
     // Prepare
     const bytes = make();
@@ -114,27 +114,27 @@ describe('decodeTcpPacket refuses bad packets with a code and the byte offset', 
     expect(err.message).toMatch(/packet says 0xc7cf, computed 0x[0-9a-f]{4}/);
   });
 
-  it('refuses Codec 12 (a GPRS command, valid CRC) as UNKNOWN_CODEC at byte 8', () => {
+  it('refuses Codec 12 (a GPRS command, valid CRC) as TELEMETRY_UNKNOWN_CODEC at byte 8', () => {
     // The wiki's Codec 12 "getinfo" command packet.
     const err = decodeError(hexToBuffer('000000000000000F0C010500000007676574696E666F0100004312'));
-    expect([err.code, err.offset, err.details]).toEqual(['UNKNOWN_CODEC', 8, { codecId: 0x0c }]);
+    expect([err.code, err.offset, err.details]).toEqual(['TELEMETRY_UNKNOWN_CODEC', 8, { codecId: 0x0c }]);
   });
 
-  it('answers a hostile 4 GiB data length with TRUNCATED without allocating for it', () => {
+  it('answers a hostile 4 GiB data length with TELEMETRY_TRUNCATED without allocating for it', () => {
     const hostile = Buffer.from('00000000ffffffff08010000', 'hex');
     const err = decodeError(hostile);
     expect([err.code, err.offset, err.details]).toEqual([
-      'TRUNCATED',
+      'TELEMETRY_TRUNCATED',
       12,
       { expected: 12 + 0xffffffff, actual: 12 },
     ]);
   });
 
-  it('answers a hostile N8 count of 65535 in Codec 8 Extended with TRUNCATED', () => {
+  it('answers a hostile N8 count of 65535 in Codec 8 Extended with TELEMETRY_TRUNCATED', () => {
     const packet = encodeTcpPacket({ codecId: 0x8e, records: [record({ io: [] })] });
     // N8 count sits after the 24-byte GPS part, event id (2), total (2), N1/N2/N4 counts (2 each).
     const err = decodeError(edit(edit(packet, 10 + 24 + 4 + 6, 0xff), 10 + 24 + 4 + 7, 0xff));
-    expect([err.code, err.offset]).toEqual(['TRUNCATED', 10 + 24 + 4 + 8]);
+    expect([err.code, err.offset]).toEqual(['TELEMETRY_TRUNCATED', 10 + 24 + 4 + 8]);
   });
 });
 
@@ -180,10 +180,10 @@ describe('encodeTcpPacket', () => {
     ['a fractional timestamp', record({ timestamp: 1.5 }), 'timestamp'],
     ['a latitude beyond int32 / 1e7', record({ latitude: 300 }), 'latitude'],
     ['an altitude beyond int16', record({ altitude: 40000 }), 'altitude'],
-  ])('refuses %s with INVALID_RECORD naming the field', (_case, bad, field) => {
+  ])('refuses %s with TELEMETRY_INVALID_RECORD naming the field', (_case, bad, field) => {
     expect(() => encodeTcpPacket({ codecId: CODEC_8, records: [bad] })).toThrow(
       expect.objectContaining({
-        code: 'INVALID_RECORD',
+        code: 'TELEMETRY_INVALID_RECORD',
         details: expect.objectContaining({ record: 0, field }),
       }),
     );
@@ -192,7 +192,7 @@ describe('encodeTcpPacket', () => {
   it('refuses a Codec 16 record without a generation type', () => {
     expect(() => encodeTcpPacket({ codecId: CODEC_16, records: [record()] })).toThrow(
       expect.objectContaining({
-        code: 'INVALID_RECORD',
+        code: 'TELEMETRY_INVALID_RECORD',
         details: { record: 0, field: 'generationType' },
       }),
     );
@@ -201,7 +201,7 @@ describe('encodeTcpPacket', () => {
   it('refuses more than 255 records', () => {
     const records = Array.from({ length: 256 }, () => record());
     expect(() => encodeTcpPacket({ codecId: CODEC_8, records })).toThrow(
-      expect.objectContaining({ code: 'INVALID_RECORD' }),
+      expect.objectContaining({ code: 'TELEMETRY_INVALID_RECORD' }),
     );
   });
 });
@@ -220,19 +220,19 @@ describe('frameTcp finds packet boundaries in a byte stream', () => {
 
   it('fails fast on a non-zero preamble, even before 8 bytes arrived', () => {
     const { error } = frameTcp(Buffer.from([0, 7]));
-    expect([error?.code, error?.offset]).toEqual(['BAD_PREAMBLE', 1]);
+    expect([error?.code, error?.offset]).toEqual(['TELEMETRY_BAD_PREAMBLE', 1]);
   });
 
   it('refuses a declared length above maxPacketSize without waiting for the bytes', () => {
     const { error } = frameTcp(Buffer.from('0000000000100000', 'hex'), { maxPacketSize: 4096 });
     expect([error?.code, error?.offset, error?.details]).toEqual([
-      'PACKET_TOO_LARGE',
+      'TELEMETRY_PACKET_TOO_LARGE',
       4,
       { declared: 12 + 0x100000, maxPacketSize: 4096 },
     ]);
   });
 
   it('refuses a data length below the minimum', () => {
-    expect(frameTcp(Buffer.from('0000000000000001', 'hex')).error?.code).toBe('LENGTH_MISMATCH');
+    expect(frameTcp(Buffer.from('0000000000000001', 'hex')).error?.code).toBe('TELEMETRY_LENGTH_MISMATCH');
   });
 });

@@ -31,21 +31,21 @@ function patched(at: number, value: number): Buffer {
 
 describe('decodeUdpPacket refuses bad datagrams with a code and the byte offset', () => {
   it.each([
-    ['fewer than 8 bytes', 'TRUNCATED', 6, () => UDP8.subarray(0, 6)],
-    ['a datagram shorter than its length field', 'TRUNCATED', 50, () => UDP8.subarray(0, 50)],
+    ['fewer than 8 bytes', 'TELEMETRY_TRUNCATED', 6, () => UDP8.subarray(0, 6)],
+    ['a datagram shorter than its length field', 'TELEMETRY_TRUNCATED', 50, () => UDP8.subarray(0, 50)],
     [
       'bytes after the packet',
-      'LENGTH_MISMATCH',
+      'TELEMETRY_LENGTH_MISMATCH',
       63,
       () => Buffer.concat([UDP8, Buffer.from([1])]),
     ],
-    ['an IMEI length past the end', 'TRUNCATED', 63, () => patched(6, 0x10)],
-    ['an IMEI length of 0', 'BAD_IMEI', 6, () => Buffer.from('0006cafe01050000', 'hex')],
-    ['a letter in the IMEI', 'BAD_IMEI', 10, () => patched(10, 0x41)],
-    ['an unknown codec', 'UNKNOWN_CODEC', 23, () => patched(23, 0x0c)],
+    ['an IMEI length past the end', 'TELEMETRY_TRUNCATED', 63, () => patched(6, 0x10)],
+    ['an IMEI length of 0', 'TELEMETRY_BAD_IMEI', 6, () => Buffer.from('0006cafe01050000', 'hex')],
+    ['a letter in the IMEI', 'TELEMETRY_BAD_IMEI', 10, () => patched(10, 0x41)],
+    ['an unknown codec', 'TELEMETRY_UNKNOWN_CODEC', 23, () => patched(23, 0x0c)],
     [
       'number of data 2 differing from number of data 1',
-      'COUNT_MISMATCH',
+      'TELEMETRY_COUNT_MISMATCH',
       62,
       () => patched(62, 2),
     ],
@@ -58,9 +58,9 @@ describe('decodeUdpPacket refuses bad datagrams with a code and the byte offset'
 });
 
 describe('UDP encoding', () => {
-  it('refuses an IMEI that is not digits with BAD_IMEI', () => {
+  it('refuses an IMEI that is not digits with TELEMETRY_BAD_IMEI', () => {
     const packet = { ...decodeUdpPacket(UDP8), imei: '35209308640365X' };
-    expect(() => encodeUdpPacket(packet)).toThrow(expect.objectContaining({ code: 'BAD_IMEI' }));
+    expect(() => encodeUdpPacket(packet)).toThrow(expect.objectContaining({ code: 'TELEMETRY_BAD_IMEI' }));
   });
 
   it('writes the ack with not-usable byte 0x01 unless told otherwise', () => {
@@ -74,7 +74,7 @@ describe('UDP encoding', () => {
 
   it('refuses an ack that is not 7 bytes', () => {
     expect(() => decodeUdpAck(Buffer.from('000500010102', 'hex'))).toThrow(
-      expect.objectContaining({ code: 'TRUNCATED' }),
+      expect.objectContaining({ code: 'TELEMETRY_TRUNCATED' }),
     );
   });
 });

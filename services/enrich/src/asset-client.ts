@@ -122,12 +122,12 @@ class AssetCall implements Dispatcher.DispatchHandler, AssetLookup {
       try {
         body = JSON.parse((chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)).toString('utf8'));
       } catch (err) {
-        this.#fail(new EnrichError('ASSET_API_UNREACHABLE', `asset API body failed: ${(err as Error).message}`, { retryable: true, cause: err }));
+        this.#fail(new EnrichError('ENRICH_ASSET_API_UNREACHABLE', `asset API body failed: ${(err as Error).message}`, { retryable: true, cause: err }));
         return;
       }
       const asset = toAsset(body);
       if (!asset) {
-        this.#fail(new EnrichError('ASSET_API_BAD_RESPONSE', 'asset API answered 200 with a body that is not an asset (an object with assetId)'));
+        this.#fail(new EnrichError('ENRICH_ASSET_API_BAD_RESPONSE', 'asset API answered 200 with a body that is not an asset (an object with assetId)'));
         return;
       }
       if (this.#settle()) this.#resolve(asset);
@@ -137,13 +137,13 @@ class AssetCall implements Dispatcher.DispatchHandler, AssetLookup {
       if (this.#settle()) this.#resolve(null);
       return;
     }
-    this.#fail(new EnrichError('ASSET_API_STATUS', `asset API answered ${status}`, { retryable: status >= 500 || status === 429, details: { status } }));
+    this.#fail(new EnrichError('ENRICH_ASSET_API_STATUS', `asset API answered ${status}`, { retryable: status >= 500 || status === 429, details: { status } }));
   }
 
   onResponseError(_controller: Dispatcher.DispatchController | null, err: Error): void {
     if (this.#aborted) return; // already rejected with the abort's reason
     const what = this.#status === 0 ? 'call' : 'body';
-    this.#fail(new EnrichError('ASSET_API_UNREACHABLE', `asset API ${what} failed: ${err.message}`, { retryable: true, cause: err }));
+    this.#fail(new EnrichError('ENRICH_ASSET_API_UNREACHABLE', `asset API ${what} failed: ${err.message}`, { retryable: true, cause: err }));
   }
 
   #fail(err: EnrichError): void {

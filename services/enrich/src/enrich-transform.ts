@@ -116,7 +116,7 @@ export function createEnrichTransform(o: EnrichTransformOptions): (records: Inbo
         continue;
       }
       const res = resolved[i];
-      if (!res) throw new StreamError('ASYNC_FAILED', `no enrichment result for ${event.deviceId}`); // cannot happen: one result per item
+      if (!res) throw new StreamError('STREAM_ASYNC_FAILED', `no enrichment result for ${event.deviceId}`); // cannot happen: one result per item
       out.push({
         topic: o.outputTopic,
         key: record.key ?? event.deviceId,

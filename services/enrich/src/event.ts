@@ -6,8 +6,8 @@ import type { AssetFields, EnrichedEvent, EnrichedSchemaVersion, EnrichmentSourc
  * Enrich's side of the event model of libs/telemetry: it reads telemetry.parsed (TelemetryEvent
  * v1) with `decodeEvent` and writes telemetry.enriched (EnrichedEvent, the version configured) with
  * `encodeEnrichedEvent`.
- * Every DLQ reason of a bad input record is a TelemetryError code (SCHEMA_INVALID,
- * UNSUPPORTED_SCHEMA_VERSION), the same vocabulary in every service.
+ * Every DLQ reason of a bad input record is a TelemetryError code (TELEMETRY_SCHEMA_INVALID,
+ * TELEMETRY_UNSUPPORTED_SCHEMA_VERSION), the same vocabulary in every service.
  */
 
 /** The asset enrich adds: libs/telemetry's AssetFields. */
@@ -18,11 +18,11 @@ export const ACCEPTED_PARSED_VERSIONS: readonly number[] = [TELEMETRY_EVENT_SCHE
 
 /**
  * Parses (JSON.parse once) and validates a telemetry.parsed value. Throws InvalidRecordError whose
- * reason is the TelemetryError code: SCHEMA_INVALID (no value, not JSON, not a valid event) or
- * UNSUPPORTED_SCHEMA_VERSION.
+ * reason is the TelemetryError code: TELEMETRY_SCHEMA_INVALID (no value, not JSON, not a valid event) or
+ * TELEMETRY_UNSUPPORTED_SCHEMA_VERSION.
  */
 export function decodeParsedEvent(value: Buffer | null): TelemetryEvent {
-  if (value === null || value.length === 0) throw new InvalidRecordError('SCHEMA_INVALID', 'the record has no value');
+  if (value === null || value.length === 0) throw new InvalidRecordError('TELEMETRY_SCHEMA_INVALID', 'the record has no value');
   try {
     return decodeEvent(value, ACCEPTED_PARSED_VERSIONS);
   } catch (err) {

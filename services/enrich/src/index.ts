@@ -14,11 +14,11 @@ export { EnrichError, EnrichErrorCodes } from './errors.ts';
 export type { EnrichErrorCode } from './errors.ts';
 
 /** The service definition (tests start it in-process with startService). */
-export const enrichService: ServiceDefinition<typeof enrichConfigSchema> = {
+export const enrichDefinition: ServiceDefinition<typeof enrichConfigSchema> = {
   name: 'enrich',
   version: packageVersion(new URL('../package.json', import.meta.url)),
   schema: enrichConfigSchema,
   create: (deps) => createEnrichService(deps),
 };
 
-if (import.meta.main) main(enrichService);
+if (import.meta.main) main(enrichDefinition);

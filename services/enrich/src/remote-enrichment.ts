@@ -4,7 +4,8 @@ import {
   type AsyncMode,
   type StreamMetrics,
 } from '@fleetstream/stream';
-import type { AssetLookup } from './asset-client.ts';
+import { AssetApiClient, type AssetLookup } from './asset-client.ts';
+import type { EnrichConfig } from './config.ts';
 import type { AssetCache } from './asset-cache.ts';
 import { AssetResolver } from './asset-resolver.ts';
 import type { EnrichMetrics } from './enrich-metrics.ts';
@@ -69,4 +70,27 @@ export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
     },
   });
   return { resolver, operator };
+}
+
+/**
+ * The remote path from the service's config: the asset API client (its connections and timeouts)
+ * and {@link createRemoteEnrichment} with the ENRICH_* settings. Close the client on stop.
+ */
+export function remoteEnrichmentFromConfig(config: EnrichConfig, o: Pick<RemoteEnrichmentOptions, 'cache' | 'metrics' | 'core'>): { client: AssetApiClient; operator: AsyncOperator<string, Enrichment> } {
+  const client = new AssetApiClient({
+    url: config.ASSET_API_URL,
+    connections: config.ASSET_API_CONNECTIONS,
+    connectTimeoutMs: config.ASSET_API_CONNECT_TIMEOUT_MS,
+    readTimeoutMs: config.ASSET_API_READ_TIMEOUT_MS,
+  });
+  const { operator } = createRemoteEnrichment({
+    ...o,
+    lookup: (id) => client.lookup(id),
+    capacity: config.ENRICH_CAPACITY,
+    timeoutMs: config.ENRICH_TIMEOUT_MS,
+    mode: config.ENRICH_MODE,
+    retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS },
+    failurePolicy: config.ENRICH_FAILURE_POLICY,
+  });
+  return { client, operator };
 }

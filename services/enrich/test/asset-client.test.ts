@@ -52,7 +52,7 @@ describe('AssetApiClient over real HTTP', () => {
     [503, true],
     [429, true],
     [400, false],
-  ])('status %d is ASSET_API_STATUS, retryable: %s', async (status, retryable) => {
+  ])('status %d is ENRICH_ASSET_API_STATUS, retryable: %s', async (status, retryable) => {
     // Prepare
     stub = await createAssetApiStub({ port: 0 });
     stub.failNext(1, status);
@@ -62,7 +62,7 @@ describe('AssetApiClient over real HTTP', () => {
     const err = await client.lookup('dev-1').result.catch((e: unknown) => e);
 
     // Assess
-    expect(err).toMatchObject({ code: 'ASSET_API_STATUS', retryable, details: { status } });
+    expect(err).toMatchObject({ code: 'ENRICH_ASSET_API_STATUS', retryable, details: { status } });
   });
 
   test("a lookup's abort rejects it at once with the reason; an abort after the answer changes nothing", async () => {
@@ -101,12 +101,12 @@ describe('AssetApiClient over real HTTP', () => {
     const err = await client.lookup('dev-1').result.catch((e: unknown) => e);
 
     // Assess
-    expect(err).toMatchObject({ code: 'ASSET_API_UNREACHABLE', retryable: true });
+    expect(err).toMatchObject({ code: 'ENRICH_ASSET_API_UNREACHABLE', retryable: true });
   });
 
   test.each([
-    ['not JSON', 'not json', 'ASSET_API_UNREACHABLE'],
-    ['JSON without assetId', '{"model":"x"}', 'ASSET_API_BAD_RESPONSE'],
+    ['not JSON', 'not json', 'ENRICH_ASSET_API_UNREACHABLE'],
+    ['JSON without assetId', '{"model":"x"}', 'ENRICH_ASSET_API_BAD_RESPONSE'],
   ])('a 200 whose body is %s fails with %s', async (_what, body, code) => {
     // Prepare
     const s = await rawServer(200, body);

@@ -137,7 +137,7 @@ describe('enrich over real Kafka with the asset API stub over real HTTP', () => 
 
     // Assess
     const reasons = new Map(dead.map((d) => [d.key, d.headers['dlq.error.class']]));
-    expect(reasons).toEqual(new Map([['dev-41', 'ENRICH_FAILED'], ['x', 'SCHEMA_INVALID'], ['y', 'UNSUPPORTED_SCHEMA_VERSION']]));
+    expect(reasons).toEqual(new Map([['dev-41', 'ENRICH_FAILED'], ['x', 'TELEMETRY_SCHEMA_INVALID'], ['y', 'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION']]));
   });
 
   test('a tombstone removes an asset from the table: the next event of that device goes to the asset API', async () => {

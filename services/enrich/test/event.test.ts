@@ -28,11 +28,11 @@ function reasonOf(fn: () => unknown): string {
 
 describe('enrich event codec (libs/telemetry model)', () => {
   it.each([
-    ['a null value', 'SCHEMA_INVALID', null],
-    ['an empty value', 'SCHEMA_INVALID', Buffer.alloc(0)],
-    ['text that is not JSON', 'SCHEMA_INVALID', Buffer.from('not json')],
-    ['an event without eventId', 'SCHEMA_INVALID', Buffer.from(JSON.stringify({ ...PARSED, eventId: undefined }))],
-    ['schema version 2', 'UNSUPPORTED_SCHEMA_VERSION', Buffer.from(JSON.stringify({ ...PARSED, schemaVersion: 2 }))],
+    ['a null value', 'TELEMETRY_SCHEMA_INVALID', null],
+    ['an empty value', 'TELEMETRY_SCHEMA_INVALID', Buffer.alloc(0)],
+    ['text that is not JSON', 'TELEMETRY_SCHEMA_INVALID', Buffer.from('not json')],
+    ['an event without eventId', 'TELEMETRY_SCHEMA_INVALID', Buffer.from(JSON.stringify({ ...PARSED, eventId: undefined }))],
+    ['schema version 2', 'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION', Buffer.from(JSON.stringify({ ...PARSED, schemaVersion: 2 }))],
   ])('refuses %s with the DLQ reason %s', (_case, reason, value) => {
     expect(reasonOf(() => decodeParsedEvent(value))).toBe(reason);
   });

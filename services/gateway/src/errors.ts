@@ -1,23 +1,21 @@
+import { FleetstreamError, type FleetstreamErrorOptions } from '@fleetstream/stream';
+
 /**
- * Errors of the gateway. Every one has a `code` from {@link GATEWAY_ERROR_CODES}, `retryable`
+ * Errors of the gateway. Every one has a `code` from {@link GatewayErrorCodes}, `retryable`
  * and an optional `cause`. The service README section lists every code.
  */
-export const GATEWAY_ERROR_CODES = [
+export const GatewayErrorCodes = [
   /** Kafka is not connected or a produce failed: nothing was acknowledged; the device resends. */
-  'KAFKA_UNAVAILABLE',
+  'GATEWAY_KAFKA_UNAVAILABLE',
   /** The gateway is stopping and takes no new packets. */
-  'SHUTTING_DOWN',
+  'GATEWAY_SHUTTING_DOWN',
 ] as const;
 
-export type GatewayErrorCode = (typeof GATEWAY_ERROR_CODES)[number];
+export type GatewayErrorCode = (typeof GatewayErrorCodes)[number];
 
-export class GatewayError extends Error {
-  readonly code: GatewayErrorCode;
-  readonly retryable: boolean;
-  constructor(code: GatewayErrorCode, message: string, options: { retryable?: boolean; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'GatewayError';
-    this.code = code;
-    this.retryable = options.retryable ?? true;
+/** The errors of the gateway (the base is libs/stream's); retryable unless said otherwise: the device resends. */
+export class GatewayError extends FleetstreamError<GatewayErrorCode> {
+  constructor(code: GatewayErrorCode, message: string, options: FleetstreamErrorOptions = {}) {
+    super(code, message, { ...options, retryable: options.retryable ?? true });
   }
 }

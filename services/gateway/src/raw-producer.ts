@@ -24,7 +24,7 @@ interface Pending {
  * The one Kafka producer of the gateway, shared by every connection and request. Records submitted
  * while a send is in flight (or within the linger) go out together in the next send, so thousands
  * of devices cost a few produce requests, not one each. `submit` resolves only once Kafka has
- * acknowledged (acks=all) and rejects with KAFKA_UNAVAILABLE otherwise: the caller then does not
+ * acknowledged (acks=all) and rejects with GATEWAY_KAFKA_UNAVAILABLE otherwise: the caller then does not
  * acknowledge its device.
  *
  * Health (for /readyz): connected, the last send did not fail, no send is stuck past `slowSendMs`,
@@ -74,8 +74,8 @@ export class RawProducer {
 
   /** Produces the records (acks=all) together with whatever else is waiting; resolves once acknowledged. */
   submit(records: OutboundRecord[]): Promise<void> {
-    if (this.#stopped) return Promise.reject(new GatewayError('SHUTTING_DOWN', 'the gateway is stopping'));
-    if (!this.#connected) return Promise.reject(new GatewayError('KAFKA_UNAVAILABLE', 'not connected to Kafka'));
+    if (this.#stopped) return Promise.reject(new GatewayError('GATEWAY_SHUTTING_DOWN', 'the gateway is stopping'));
+    if (!this.#connected) return Promise.reject(new GatewayError('GATEWAY_KAFKA_UNAVAILABLE', 'not connected to Kafka'));
     return new Promise<void>((resolve, reject) => {
       this.#queue.push({ records, resolve, reject });
       this.#queuedRecords += records.length;
@@ -113,7 +113,7 @@ export class RawProducer {
     } catch (cause) {
       this.#lastFailureAt = Date.now();
       this.#o.logger.warn({ err: cause, records: records.length }, 'produce to the raw topic failed; nothing acknowledged');
-      const err = new GatewayError('KAFKA_UNAVAILABLE', 'Kafka did not acknowledge the records', { cause });
+      const err = new GatewayError('GATEWAY_KAFKA_UNAVAILABLE', 'Kafka did not acknowledge the records', { cause });
       for (const p of batch) p.reject(err);
     } finally {
       this.#inFlight = false;

@@ -107,7 +107,7 @@ export class TcpSession {
       }
       const { frame, error } = frameTcp(this.#pending, { maxPacketSize: this.#host.maxPacketBytes });
       if (error) {
-        this.close(error.code === 'PACKET_TOO_LARGE' ? 'oversized' : 'garbage');
+        this.close(error.code === 'TELEMETRY_PACKET_TOO_LARGE' ? 'oversized' : 'garbage');
         return;
       }
       if (!frame) {

@@ -49,7 +49,7 @@ describe('RawProducer', () => {
     await raw.stop();
   });
 
-  it('rejects every submit of a failed send with KAFKA_UNAVAILABLE and is unhealthy until a send succeeds', async () => {
+  it('rejects every submit of a failed send with GATEWAY_KAFKA_UNAVAILABLE and is unhealthy until a send succeeds', async () => {
     // Prepare
     const { raw, sends } = await started();
     const failed = raw.submit([record('a')]);
@@ -65,7 +65,7 @@ describe('RawProducer', () => {
     await next;
 
     // Assess
-    expect(error).toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    expect(error).toMatchObject({ code: 'GATEWAY_KAFKA_UNAVAILABLE' });
     expect(afterFailure).toBe(false);
     expect(raw.healthy()).toBe(true);
     await raw.stop();
@@ -99,7 +99,7 @@ describe('RawProducer', () => {
     const error = await raw.submit([record('a')]).catch((e: unknown) => e);
 
     // Assess
-    expect(error).toMatchObject({ code: 'KAFKA_UNAVAILABLE' });
+    expect(error).toMatchObject({ code: 'GATEWAY_KAFKA_UNAVAILABLE' });
     expect(raw.healthy()).toBe(false);
     await raw.stop();
   });

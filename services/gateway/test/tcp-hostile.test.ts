@@ -106,7 +106,7 @@ describe('hostile and broken TCP clients', () => {
     expect(dead).toHaveLength(1);
     expect(dead[0]!.value).toEqual(bad);
     expect(dead[0]!.key).toBe('356307042441013');
-    expect(dead[0]!.headers[DlqHeaders.errorClass]).toBe('CRC_MISMATCH');
+    expect(dead[0]!.headers[DlqHeaders.errorClass]).toBe('TELEMETRY_CRC_MISMATCH');
     expect(dead[0]!.headers[DlqHeaders.sourceTopic]).toBe(topic);
     expect(dead[0]!.headers[DlqHeaders.sourceOffset]).toBe('-1');
     expect(dead[0]!.headers.protocol).toBe('teltonika-tcp');

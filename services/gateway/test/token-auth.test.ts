@@ -1,5 +1,5 @@
 import { bearerToken, createTokenCheck } from '../src/token-auth.ts';
-import { GATEWAY_ERROR_CODES } from '../src/errors.ts';
+import { GatewayErrorCodes } from '../src/errors.ts';
 import { readFileSync } from 'node:fs';
 
 describe('bearer tokens', () => {
@@ -29,6 +29,6 @@ describe('bearer tokens', () => {
 describe('the error codes', () => {
   it('are each documented in the README', () => {
     const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-    for (const code of GATEWAY_ERROR_CODES) expect(readme).toContain(`\`${code}\``);
+    for (const code of GatewayErrorCodes) expect(readme).toContain(`\`${code}\``);
   });
 });

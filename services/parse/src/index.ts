@@ -1,4 +1,8 @@
-import { main, packageVersion } from '@fleetstream/stream';
+/**
+ * @fleetstream/parse — telemetry.raw -> telemetry.parsed | telemetry.dlq.
+ * Running this file starts the service from the environment.
+ */
+import { main, packageVersion, type ServiceDefinition } from '@fleetstream/stream';
 import { parseConfigSchema } from './config.ts';
 import { createParseService } from './service.ts';
 
@@ -6,6 +10,12 @@ export { createParseService } from './service.ts';
 export { parseConfigSchema } from './config.ts';
 export { parseTransform, decodeRaw, RawHeaders } from './transform.ts';
 
-if (import.meta.main) {
-  main({ name: 'parse', version: packageVersion(new URL('../package.json', import.meta.url)), schema: parseConfigSchema, create: createParseService });
-}
+/** The service definition (tests start it in-process with startService). */
+export const parseDefinition: ServiceDefinition<typeof parseConfigSchema> = {
+  name: 'parse',
+  version: packageVersion(new URL('../package.json', import.meta.url)),
+  schema: parseConfigSchema,
+  create: (deps) => createParseService(deps),
+};
+
+if (import.meta.main) main(parseDefinition);

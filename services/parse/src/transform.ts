@@ -37,10 +37,10 @@ export function decodeRaw(record: InboundRecord): TelemetryEvent[] {
       try {
         body = JSON.parse(record.value.toString('utf8'));
       } catch (err) {
-        throw new TelemetryError('SCHEMA_INVALID', `not JSON: ${(err as Error).message}`, { cause: err });
+        throw new TelemetryError('TELEMETRY_SCHEMA_INVALID', `not JSON: ${(err as Error).message}`, { cause: err });
       }
       const result = validateIngest(body);
-      if (!result.ok) throw new TelemetryError('SCHEMA_INVALID', result.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; '));
+      if (!result.ok) throw new TelemetryError('TELEMETRY_SCHEMA_INVALID', result.errors.slice(0, 3).map((e) => `${e.path}: ${e.message}`).join('; '));
       return ingestToTelemetryEvents(result.events, receivedAt);
     }
     default:

@@ -98,7 +98,7 @@ describe('parse against the real Kafka', () => {
     // Assess: dead letters from this input only, each with its reason and the original bytes
     const mine = dlq.filter((d) => d.headers[DlqHeaders.sourceTopic] === input);
     expect(mine).toHaveLength(corrupt + corruptRepeated);
-    expect(new Set(mine.map((d) => d.headers[DlqHeaders.errorClass]))).toEqual(new Set(['CRC_MISMATCH']));
+    expect(new Set(mine.map((d) => d.headers[DlqHeaders.errorClass]))).toEqual(new Set(['TELEMETRY_CRC_MISMATCH']));
     const corruptBytes = new Set(sent.filter((p) => p.corrupt).map((p) => p.value.toString('hex')));
     for (const d of mine) expect(corruptBytes.has(d.value?.toString('hex') ?? '')).toBe(true);
     expect(mine.every((d) => d.headers[DlqHeaders.service] === 'parse' && d.headers.protocol === 'teltonika-tcp')).toBe(true);

@@ -77,9 +77,9 @@ export function loadSimulatorConfig(argv: string[], environment: NodeJS.ProcessE
     const options = Object.fromEntries(Object.keys(FLAGS).map((flag) => [flag, { type: 'string' as const }]));
     values = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean' } }, strict: true, allowPositionals: false }).values;
   } catch (err) {
-    throw new SimulatorError('BAD_OPTIONS', (err as Error).message);
+    throw new SimulatorError('SIMULATOR_BAD_OPTIONS', (err as Error).message);
   }
-  if (values.help) throw new SimulatorError('BAD_OPTIONS', 'help');
+  if (values.help) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', 'help');
   const input: NodeJS.ProcessEnv = { ...environment };
   const fromFlag = new Map<string, string>();
   for (const [flag, variable] of Object.entries(FLAGS)) {
@@ -93,6 +93,6 @@ export function loadSimulatorConfig(argv: string[], environment: NodeJS.ProcessE
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     const flag = fromFlag.get(err.variable);
-    throw new SimulatorError('BAD_OPTIONS', flag ? `--${flag}${err.message.slice(err.variable.length)}` : err.message, { cause: err });
+    throw new SimulatorError('SIMULATOR_BAD_OPTIONS', flag ? `--${flag}${err.message.slice(err.variable.length)}` : err.message, { cause: err });
   }
 }

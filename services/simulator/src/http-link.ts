@@ -11,9 +11,9 @@ export async function postTelemetry(baseUrl: string, token: string | undefined, 
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new SimulatorError('HTTP_UNAVAILABLE', (err as Error).message, { cause: err });
+    throw new SimulatorError('SIMULATOR_HTTP_UNAVAILABLE', (err as Error).message, { cause: err });
   }
   await res.arrayBuffer().catch(() => undefined);
   if (res.status === 202) return;
-  throw new SimulatorError(res.status >= 500 ? 'HTTP_UNAVAILABLE' : 'HTTP_REJECTED', `HTTP ${res.status}`);
+  throw new SimulatorError(res.status >= 500 ? 'SIMULATOR_HTTP_UNAVAILABLE' : 'SIMULATOR_HTTP_REJECTED', `HTTP ${res.status}`);
 }

@@ -9,7 +9,7 @@ export { formatSummary } from './summary.ts';
 export { parseCli, runCli, type CliPlan } from './cli.ts';
 export { simulatorConfigSchema, loadSimulatorConfig, FLAGS, type SimulatorConfig } from './config.ts';
 export { createSimulatorMetrics, type SimulatorMetrics, type SimulatorProtocol } from './metrics.ts';
-export { SimulatorError, SIMULATOR_ERROR_CODES, isRetryable } from './errors.ts';
+export { SimulatorError, SimulatorErrorCodes } from './errors.ts';
 export { createRng } from './rng.ts';
 
 if (import.meta.main) {

@@ -32,7 +32,7 @@ interface Counters {
 function parseHostPort(text: string): { host: string; port: number } {
   const i = text.lastIndexOf(':');
   const port = Number(text.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new SimulatorError('BAD_OPTIONS', `--tcp must be host:port, got "${text}"`);
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', `--tcp must be host:port, got "${text}"`);
   return { host: text.slice(0, i), port };
 }
 
@@ -71,10 +71,10 @@ export function createSimulator(options: SimulatorOptions): Simulator {
     live: process.stderr.isTTY === true,
     ...options,
   };
-  if (!Number.isInteger(o.devices) || o.devices < 1) throw new SimulatorError('BAD_OPTIONS', 'devices must be an integer >= 1');
-  if (o.mode !== 'backlog' && !o.tcp && !o.http) throw new SimulatorError('BAD_OPTIONS', 'give --tcp host:port and/or --http URL');
-  if (o.mode !== 'backlog' && o.durationSec <= 0 && o.packetsPerDevice <= 0) throw new SimulatorError('BAD_OPTIONS', 'give a duration or packets per device');
-  if (o.recordsPerPacket < 1 || o.recordsPerPacket > 255) throw new SimulatorError('BAD_OPTIONS', 'records per packet must be 1..255');
+  if (!Number.isInteger(o.devices) || o.devices < 1) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', 'devices must be an integer >= 1');
+  if (o.mode !== 'backlog' && !o.tcp && !o.http) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', 'give --tcp host:port and/or --http URL');
+  if (o.mode !== 'backlog' && o.durationSec <= 0 && o.packetsPerDevice <= 0) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', 'give a duration or packets per device');
+  if (o.recordsPerPacket < 1 || o.recordsPerPacket > 255) throw new SimulatorError('SIMULATOR_BAD_OPTIONS', 'records per packet must be 1..255');
   const tcp = o.tcp ? parseHostPort(o.tcp) : undefined;
   const models = Array.from(
     { length: o.devices },
@@ -147,7 +147,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         if (!link.connected) await link.open(o.ackTimeoutMs);
         count.sent('tcp');
         const acked = await link.send(packet, o.ackTimeoutMs);
-        if (acked !== records) throw new SimulatorError('BAD_ACK', `acked ${acked} of ${records} records`);
+        if (acked !== records) throw new SimulatorError('SIMULATOR_BAD_ACK', `acked ${acked} of ${records} records`);
         if (o.ackLossRate > 0 && rng() < o.ackLossRate) {
           // The ack "got lost": the device cannot know the packet is stored, so it resends it.
           count.lostAck();
@@ -161,7 +161,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       } catch (err) {
         count.error(err);
         link.close();
-        if (err instanceof SimulatorError && err.code === 'LOGIN_REJECTED') {
+        if (err instanceof SimulatorError && err.code === 'SIMULATOR_LOGIN_REJECTED') {
           c.loginRejected += 1;
           count.failed();
           return false;
@@ -186,7 +186,7 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         count.error(err);
         if (err instanceof SimulatorError && !err.retryable) {
           count.failed();
-          return err.code !== 'HTTP_REJECTED' || !/HTTP 40[13]/.test(err.message);
+          return err.code !== 'SIMULATOR_HTTP_REJECTED' || !/HTTP 40[13]/.test(err.message);
         }
         await sleep(Math.min(2_000, 50 * 2 ** attempt) * (0.5 + rng()));
       }

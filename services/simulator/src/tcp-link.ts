@@ -39,35 +39,35 @@ export class TcpLink {
       this.#deliver();
     });
     const onGone = (err?: Error) => {
-      this.#closedError = err ?? new SimulatorError('CONNECTION_CLOSED', 'the gateway closed the connection');
+      this.#closedError = err ?? new SimulatorError('SIMULATOR_CONNECTION_CLOSED', 'the gateway closed the connection');
       if (this.#socket === socket) this.#socket = undefined;
       this.#fail(this.#closedError);
     };
-    socket.on('error', (err) => onGone(new SimulatorError('CONNECTION_FAILED', err.message, { cause: err })));
+    socket.on('error', (err) => onGone(new SimulatorError('SIMULATOR_CONNECTION_FAILED', err.message, { cause: err })));
     socket.on('close', () => onGone());
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SimulatorError('ACK_TIMEOUT', 'connect timed out')), timeoutMs);
+      const timer = setTimeout(() => reject(new SimulatorError('SIMULATOR_ACK_TIMEOUT', 'connect timed out')), timeoutMs);
       socket.once('connect', () => {
         clearTimeout(timer);
         resolve();
       });
       socket.once('error', (err) => {
         clearTimeout(timer);
-        reject(new SimulatorError('CONNECTION_FAILED', err.message, { cause: err }));
+        reject(new SimulatorError('SIMULATOR_CONNECTION_FAILED', err.message, { cause: err }));
       });
     });
     socket.write(encodeImeiPacket(this.#imei));
     const answer = await this.read(1, timeoutMs);
     if (answer[0] !== 0x01) {
       this.close();
-      throw new SimulatorError('LOGIN_REJECTED', `the gateway refused IMEI ${this.#imei}`);
+      throw new SimulatorError('SIMULATOR_LOGIN_REJECTED', `the gateway refused IMEI ${this.#imei}`);
     }
   }
 
   /** Writes a packet and waits for its 4-byte ack; resolves the acknowledged record count. */
   async send(packet: Buffer, timeoutMs: number): Promise<number> {
     const socket = this.#socket;
-    if (!socket) throw new SimulatorError('CONNECTION_CLOSED', 'not connected');
+    if (!socket) throw new SimulatorError('SIMULATOR_CONNECTION_CLOSED', 'not connected');
     socket.write(packet);
     const ack = await this.read(4, timeoutMs);
     return ack.readUInt32BE(0);
@@ -76,10 +76,10 @@ export class TcpLink {
   /** Exactly `n` bytes, or a rejection on close / timeout. */
   read(n: number, timeoutMs: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new SimulatorError('ACK_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(() => this.#fail(new SimulatorError('SIMULATOR_ACK_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
       this.#reader = { n, resolve, reject, timer };
       this.#deliver();
-      if (this.#reader && !this.#socket) this.#fail(this.#closedError ?? new SimulatorError('CONNECTION_CLOSED', 'not connected'));
+      if (this.#reader && !this.#socket) this.#fail(this.#closedError ?? new SimulatorError('SIMULATOR_CONNECTION_CLOSED', 'not connected'));
     });
   }
 

@@ -81,8 +81,8 @@ describe('the device model', () => {
 
 describe('the command line', () => {
   it.each([
-    [['--mode', 'sprint'], 'BAD_OPTIONS'],
-    [['--devices', 'many'], 'BAD_OPTIONS'],
+    [['--mode', 'sprint'], 'SIMULATOR_BAD_OPTIONS'],
+    [['--devices', 'many'], 'SIMULATOR_BAD_OPTIONS'],
   ])('refuses %j with %s', (argv, code) => {
     // Act + Assess
     expect(() => parseCli(argv, {})).toThrow(expect.objectContaining({ code }) as SimulatorError);
@@ -108,11 +108,11 @@ describe('the command line', () => {
     [[], { SIM_TCP: 'gateway' }, 'SIM_TCP: must be host:port (got "gateway")'],
     [[], { HEALTH_PORT: '70000' }, 'HEALTH_PORT: must be <= 65535 (got "70000")'],
   ])('names the flag or the variable that is wrong: %j %j', (argv, env, message) => {
-    expect(() => parseCli(argv, env)).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS', message }) as SimulatorError);
+    expect(() => parseCli(argv, env)).toThrow(expect.objectContaining({ code: 'SIMULATOR_BAD_OPTIONS', message }) as SimulatorError);
   });
 
   it('refuses a run without a target', () => {
-    expect(() => createSimulator({ devices: 1, mode: 'steady', durationSec: 1 })).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS' }) as SimulatorError);
+    expect(() => createSimulator({ devices: 1, mode: 'steady', durationSec: 1 })).toThrow(expect.objectContaining({ code: 'SIMULATOR_BAD_OPTIONS' }) as SimulatorError);
   });
 });
 
@@ -264,7 +264,7 @@ describe('stopping a run', () => {
     expect(summary.acked).toBe(0);
     expect(summary.durationMs).toBeLessThan(60_000);
     expect(summary.errorsByCode.CONNECTION_FAILED).toBeGreaterThan(0);
-    expect(await metricValue(registry, 'fleetstream_simulator_errors_total', { code: 'CONNECTION_FAILED' })).toBe(summary.errorsByCode.CONNECTION_FAILED);
+    expect(await metricValue(registry, 'fleetstream_simulator_errors_total', { code: 'SIMULATOR_CONNECTION_FAILED' })).toBe(summary.errorsByCode.SIMULATOR_CONNECTION_FAILED);
     expect(await metricValue(registry, 'fleetstream_simulator_acked_total')).toBe(0);
   });
 });

@@ -54,7 +54,7 @@ const IDENT = /^[A-Za-z_][A-Za-z0-9_$]*$/;
 export function quoteIdentifier(name: string, quote: (part: string) => string): string {
   const parts = name.split('.');
   if (parts.length > 3 || !parts.every((p) => IDENT.test(p))) {
-    throw new SqlSourceError('INVALID_IDENTIFIER', `"${name}" is not a plain identifier`, { details: { name } });
+    throw new SqlSourceError('SQL_SOURCE_INVALID_IDENTIFIER', `"${name}" is not a plain identifier`, { details: { name } });
   }
   return parts.map(quote).join('.');
 }

@@ -1,31 +1,22 @@
+import { FleetstreamError } from '@fleetstream/stream';
+
 /**
  * Errors of the SQL source. Every code is listed in the README ("Errors").
  */
-export const SqlSourceErrorCodes = {
+export const SqlSourceErrorCodes = [
   /** The database could not be reached or a poll query failed (retried with backoff). */
-  SOURCE_UNAVAILABLE: 'SOURCE_UNAVAILABLE',
+  'SQL_SOURCE_UNAVAILABLE',
   /** The stored checkpoint was written by another mode (e.g. timestamp) than the configured one. */
-  POSITION_MODE_MISMATCH: 'POSITION_MODE_MISMATCH',
+  'SQL_SOURCE_POSITION_MODE_MISMATCH',
   /** A checkpoint record could not be parsed. */
-  INVALID_CHECKPOINT: 'INVALID_CHECKPOINT',
+  'SQL_SOURCE_INVALID_CHECKPOINT',
   /** A configured table or column name is not a plain (optionally schema-qualified) identifier. */
-  INVALID_IDENTIFIER: 'INVALID_IDENTIFIER',
+  'SQL_SOURCE_INVALID_IDENTIFIER',
   /** Writing a batch and its position to Kafka failed (the transaction is aborted; retried). */
-  EMIT_FAILED: 'EMIT_FAILED',
-} as const;
+  'SQL_SOURCE_EMIT_FAILED',
+] as const;
 
-export type SqlSourceErrorCode = (typeof SqlSourceErrorCodes)[keyof typeof SqlSourceErrorCodes];
+export type SqlSourceErrorCode = (typeof SqlSourceErrorCodes)[number];
 
-/** The base error of the SQL source: a stable `code`, whether a retry may help, and the cause. */
-export class SqlSourceError extends Error {
-  readonly code: SqlSourceErrorCode;
-  readonly retryable: boolean;
-  readonly details: Record<string, unknown>;
-  constructor(code: SqlSourceErrorCode, message: string, options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'SqlSourceError';
-    this.code = code;
-    this.retryable = options.retryable ?? false;
-    this.details = options.details ?? {};
-  }
-}
+/** The errors of the SQL source (the base is libs/stream's): a stable `code`, whether a retry may help, and the cause. */
+export class SqlSourceError extends FleetstreamError<SqlSourceErrorCode> {}

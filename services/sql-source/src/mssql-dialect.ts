@@ -89,7 +89,7 @@ export class MssqlDialect implements Dialect {
     } catch (err) {
       if (this.#pool === pool) this.#pool = undefined;
       await pool.close().catch(() => undefined);
-      throw new SqlSourceError('SOURCE_UNAVAILABLE', `poll failed: ${(err as Error).message}`, { retryable: true, cause: err });
+      throw new SqlSourceError('SQL_SOURCE_UNAVAILABLE', `poll failed: ${(err as Error).message}`, { retryable: true, cause: err });
     }
   }
 

@@ -22,7 +22,7 @@ export function parsePosition(text: string): Position {
   try {
     v = JSON.parse(text);
   } catch (cause) {
-    throw new SqlSourceError('INVALID_CHECKPOINT', 'checkpoint value is not JSON', { cause });
+    throw new SqlSourceError('SQL_SOURCE_INVALID_CHECKPOINT', 'checkpoint value is not JSON', { cause });
   }
   const p = v as Partial<Position>;
   if (
@@ -31,7 +31,7 @@ export function parsePosition(text: string): Position {
     typeof p.order !== 'string' || typeof p.id !== 'string' ||
     (p.ts !== null && typeof p.ts !== 'string')
   ) {
-    throw new SqlSourceError('INVALID_CHECKPOINT', 'checkpoint value is not a position');
+    throw new SqlSourceError('SQL_SOURCE_INVALID_CHECKPOINT', 'checkpoint value is not a position');
   }
   return { mode: p.mode, order: p.order, id: p.id, ts: p.ts ?? null };
 }

@@ -82,7 +82,7 @@ export class PostgresDialect implements Dialect {
         const res = await client.query(`SELECT s.${q(this.#spec.tsColumn)} FROM ${fromClause(this.#spec)} WHERE false`);
         const oid = res.fields[0]?.dataTypeID;
         if (oid !== TIMESTAMPTZ_OID && oid !== TIMESTAMP_OID) {
-          throw new SqlSourceError('SOURCE_UNAVAILABLE', `column ${this.#spec.tsColumn} is not a timestamp (type oid ${oid})`);
+          throw new SqlSourceError('SQL_SOURCE_UNAVAILABLE', `column ${this.#spec.tsColumn} is not a timestamp (type oid ${oid})`);
         }
         this.#orderType = oid === TIMESTAMPTZ_OID ? 'timestamptz' : 'timestamp';
       }
@@ -104,7 +104,7 @@ export class PostgresDialect implements Dialect {
       // The connection may be broken; start afresh on the next poll.
       if (this.#client === client) this.#client = undefined;
       await client.end().catch(() => undefined);
-      throw new SqlSourceError('SOURCE_UNAVAILABLE', `poll failed: ${(err as Error).message}`, { retryable: true, cause: err });
+      throw new SqlSourceError('SQL_SOURCE_UNAVAILABLE', `poll failed: ${(err as Error).message}`, { retryable: true, cause: err });
     }
   }
 

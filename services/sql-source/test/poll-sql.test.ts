@@ -79,7 +79,7 @@ describe('PostgreSQL poll statement', () => {
 
 describe('identifiers and positions', () => {
   test.each(['assets; DROP TABLE x', 'a.b.c.d', '1abc', 'a b'])('rejects the identifier %p with INVALID_IDENTIFIER', (name) => {
-    expect(() => quoteIdentifier(name, (p) => p)).toThrow(expect.objectContaining({ code: 'INVALID_IDENTIFIER' }));
+    expect(() => quoteIdentifier(name, (p) => p)).toThrow(expect.objectContaining({ code: 'SQL_SOURCE_INVALID_IDENTIFIER' }));
   });
 
   test('parses a stored position and rejects anything else with INVALID_CHECKPOINT', () => {
@@ -92,7 +92,7 @@ describe('identifiers and positions', () => {
         caught = err;
       }
       expect(caught).toBeInstanceOf(SqlSourceError);
-      expect((caught as SqlSourceError).code).toBe('INVALID_CHECKPOINT');
+      expect((caught as SqlSourceError).code).toBe('SQL_SOURCE_INVALID_CHECKPOINT');
     }
   });
 

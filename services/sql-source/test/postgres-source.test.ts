@@ -54,7 +54,7 @@ describe('sql-source on PostgreSQL', () => {
       expect(JSON.parse(first.value!)).toMatchObject({ device_id: 'dev-7', name: 'asset 7', odometer: 10.5, deleted: false });
       expect(JSON.parse(first.headers['source.position']!)).toMatchObject({ mode: 'xid', id: '8' });
       expect(await metricValue(src.deps.registry, 'fleetstream_sql_source_rows_total')).toBe(TEST_ROWS);
-      expect(await metricValue(src.deps.registry, 'fleetstream_records_out_total')).toBe(TEST_ROWS);
+      expect(await metricValue(src.deps.registry, 'fleetstream_records_out_total', { topic: f.output })).toBe(TEST_ROWS);
     } finally {
       await src.shutdown();
       await out.stop();

@@ -10,7 +10,7 @@ import type { Registry } from 'prom-client';
 import { startService } from '@fleetstream/stream';
 import { uuidFromKey } from '@fleetstream/telemetry';
 import { createCassandraClient } from '../src/cassandra-client.ts';
-import { storeDefinition } from '../src/definition.ts';
+import { storeDefinition } from '../src/index.ts';
 import { createStoreService } from '../src/service.ts';
 import { apply, loadTopology, plan } from '../src/topology/index.ts';
 import { createKafkajsClient } from '@fleetstream/stream';

@@ -1,27 +1,19 @@
+import { FleetstreamError } from '@fleetstream/stream';
+
 /**
- * Every error services/store raises besides libs/stream's (InvalidRecordError for bad events).
+ * Every error services/store raises besides libs/stream's (InvalidRecordError for bad events,
+ * STREAM_SINK_REFUSED for a row Cassandra refuses).
  * Codes are listed in the README of the store.
  */
 export const StoreErrorCodes = [
-  'TOPOLOGY_INVALID',
-  'MIGRATION_CHANGED',
-  'MIGRATION_FAILED',
-  'DELETE_NOT_ALLOWED',
-  'QUERY_INVALID',
+  'STORE_TOPOLOGY_INVALID',
+  'STORE_MIGRATION_CHANGED',
+  'STORE_MIGRATION_FAILED',
+  'STORE_DELETE_NOT_ALLOWED',
+  'STORE_QUERY_INVALID',
 ] as const;
 
 export type StoreErrorCode = (typeof StoreErrorCodes)[number];
 
-/** Base error of the store and the topology tool. */
-export class StoreError extends Error {
-  readonly code: StoreErrorCode;
-  readonly retryable: boolean;
-  readonly details: Record<string, unknown>;
-  constructor(code: StoreErrorCode, message: string, options: { retryable?: boolean; cause?: unknown; details?: Record<string, unknown> } = {}) {
-    super(message, { cause: options.cause });
-    this.name = 'StoreError';
-    this.code = code;
-    this.retryable = options.retryable ?? false;
-    this.details = options.details ?? {};
-  }
-}
+/** The errors of the store and the topology tool (the base is libs/stream's). */
+export class StoreError extends FleetstreamError<StoreErrorCode> {}

@@ -1,4 +1,4 @@
-import { InvalidRecordError } from '@fleetstream/stream';
+import { InvalidRecordError, type DeadLetter, type InboundRecord, type StageResult } from '@fleetstream/stream';
 import { decodeEnrichedEvent, ENRICHED_EVENT_SCHEMA_VERSIONS, isTelemetryError } from '@fleetstream/telemetry';
 import type { EnrichedEvent } from '@fleetstream/telemetry';
 
@@ -16,11 +16,11 @@ export type StoredEvent = EnrichedEvent;
 /**
  * Parses (JSON.parse once) and validates an enriched event's bytes with libs/telemetry's
  * `decodeEnrichedEvent`. Throws InvalidRecordError whose reason (the DLQ reason) is the
- * TelemetryError code: SCHEMA_INVALID (no value, not JSON, not a valid EnrichedEvent) or
- * UNSUPPORTED_SCHEMA_VERSION.
+ * TelemetryError code: TELEMETRY_SCHEMA_INVALID (no value, not JSON, not a valid EnrichedEvent) or
+ * TELEMETRY_UNSUPPORTED_SCHEMA_VERSION.
  */
 export function decodeStoredEvent(value: Buffer | null): StoredEvent {
-  if (value === null || value.length === 0) throw new InvalidRecordError('SCHEMA_INVALID', 'record has no value');
+  if (value === null || value.length === 0) throw new InvalidRecordError('TELEMETRY_SCHEMA_INVALID', 'record has no value');
   try {
     return decodeEnrichedEvent(value, ACCEPTED_VERSIONS);
   } catch (err) {
@@ -32,4 +32,18 @@ export function decodeStoredEvent(value: Buffer | null): StoredEvent {
 /** The UTC day bucket ('YYYY-MM-DD') of a time in ms. */
 export function dayOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** The store's transformation: each record decoded to the event it writes, or a dead letter with its reason. */
+export function decodeStoredEvents(records: InboundRecord[]): StageResult<StoredEvent> {
+  const out: StoredEvent[] = [];
+  const dead: DeadLetter[] = [];
+  for (const record of records) {
+    try {
+      out.push(decodeStoredEvent(record.value));
+    } catch (error) {
+      dead.push({ record, error });
+    }
+  }
+  return { out, dead };
 }

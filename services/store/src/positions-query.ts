@@ -30,8 +30,8 @@ export interface PositionsQuery {
  * Serves both "the last N positions" and "positions in a time range" without scanning empty days.
  */
 export async function readPositions(client: cassandra.Client, keyspace: string, q: PositionsQuery): Promise<PositionRow[]> {
-  if (!(Number.isInteger(q.limit) && q.limit >= 1)) throw new StoreError('QUERY_INVALID', 'limit must be an integer >= 1');
-  if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new StoreError('QUERY_INVALID', 'from is after to');
+  if (!(Number.isInteger(q.limit) && q.limit >= 1)) throw new StoreError('STORE_QUERY_INVALID', 'limit must be an integer >= 1');
+  if (q.from !== undefined && q.to !== undefined && q.from > q.to) throw new StoreError('STORE_QUERY_INVALID', 'from is after to');
   const dayParams: unknown[] = [q.deviceId];
   let dayCql = `SELECT day FROM ${keyspace}.device_days WHERE device_id = ?`;
   if (q.from !== undefined) {

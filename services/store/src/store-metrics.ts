@@ -1,4 +1,6 @@
 import { Counter, Histogram, type Registry } from 'prom-client';
+import { isOverload, type CassandraSinkOptions, type ServiceDeps } from '@fleetstream/stream';
+import type { StoredEvent } from './event.ts';
 
 /** The store's own metrics, beside libs/stream's fleetstream_* core set. */
 export interface StoreMetrics {
@@ -27,4 +29,33 @@ export function createStoreMetrics(registry: Registry): StoreMetrics {
   };
   cache.set(registry, m);
   return m;
+}
+
+/**
+ * The store's hooks on its Cassandra sink: rows written and write latency per call, overloads
+ * counted (and logged at most every 5 s), end-to-end latency (receivedAt -> stored) per event.
+ */
+export function storeSinkHooks(deps: Pick<ServiceDeps, 'registry' | 'metrics' | 'logger'>): Pick<CassandraSinkOptions<StoredEvent>, 'onWrite' | 'onRetry' | 'onWritten'> {
+  const store = createStoreMetrics(deps.registry);
+  const svc = deps.metrics.service;
+  const log = deps.logger.child({ component: 'store' });
+  let lastRetryLog = 0;
+  return {
+    onWrite: (seconds, rows) => {
+      store.writeLatency.observe({ service: svc }, seconds);
+      if (rows > 0) store.rowsWritten.inc({ service: svc }, rows);
+    },
+    onRetry: (err) => {
+      if (isOverload(err)) store.overloadErrors.inc({ service: svc });
+      const now = Date.now();
+      if (now - lastRetryLog > 5_000) {
+        lastRetryLog = now;
+        log.warn({ err }, 'Cassandra overloaded or unreachable: lowering concurrency and retrying');
+      }
+    },
+    onWritten: (events) => {
+      const now = Date.now();
+      for (const e of events) deps.metrics.endToEndLatency.observe({ service: svc }, Math.max(0, now - e.receivedAt) / 1000);
+    },
+  };
 }

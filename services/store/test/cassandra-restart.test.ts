@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import type cassandra from 'cassandra-driver';
 import { startService } from '@fleetstream/stream';
 import { restart, status } from '@fleetstream/devstack';
-import { storeDefinition } from '../src/definition.ts';
+import { storeDefinition } from '../src/index.ts';
 import { dayOf } from '../src/event.ts';
 import { brokers, cassandraClient, contactPoints, createTopics, dropKeyspace, enrichedEvent, migratedKeyspace, rawKafka, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
 

@@ -49,7 +49,7 @@ describe('the store write concurrency config', () => {
     { env: { STORE_INITIAL_CONCURRENCY: 'many' }, variable: 'STORE_INITIAL_CONCURRENCY' },
     { env: { STORE_MIN_CONCURRENCY: '65' }, variable: 'STORE_MIN_CONCURRENCY' },
     { env: { STORE_SLOW_START: 'maybe' }, variable: 'STORE_SLOW_START' },
-  ])('rejects $env with CONFIG_INVALID naming $variable', ({ env, variable }) => {
+  ])('rejects $env with STREAM_CONFIG_INVALID naming $variable', ({ env, variable }) => {
     // Act
     let thrown: unknown;
     try {
@@ -60,6 +60,6 @@ describe('the store write concurrency config', () => {
 
     // Assess
     expect(thrown).toBeInstanceOf(ConfigError);
-    expect(thrown).toMatchObject({ code: 'CONFIG_INVALID', variable });
+    expect(thrown).toMatchObject({ code: 'STREAM_CONFIG_INVALID', variable });
   });
 });

@@ -45,28 +45,28 @@ describe('decodeStoredEvent', () => {
   });
 
   test.each([
-    ['text that is not JSON', 'SCHEMA_INVALID', '{nope'],
-    ['an empty value', 'SCHEMA_INVALID', ''],
-    ['a JSON array', 'SCHEMA_INVALID', '[1,2]'],
-    ['schema version 3 (not known yet)', 'UNSUPPORTED_SCHEMA_VERSION', { ...enrichedEvent('d', 1, 1), schemaVersion: 3 }],
-    ['version 2 with the status string of version 1', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), schemaVersion: 2 }],
-    ['no schema version', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), schemaVersion: undefined }],
-    ['no device id', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), deviceId: undefined }],
-    ['an empty event id', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), eventId: '' }],
-    ['an event time that is text', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), eventTime: 'yesterday' }],
-    ['a position without lon', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), position: { lat: 1 } }],
-    ['flat asset fields instead of a nested asset', 'SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1, { asset: undefined }), assetId: 'a', customerId: null, model: null, owner: null, tags: [] }],
-    ['an asset without assetId', 'SCHEMA_INVALID', enrichedEvent('d', 1, 1, { asset: { customerId: null, model: null, owner: null, tags: [] } })],
+    ['text that is not JSON', 'TELEMETRY_SCHEMA_INVALID', '{nope'],
+    ['an empty value', 'TELEMETRY_SCHEMA_INVALID', ''],
+    ['a JSON array', 'TELEMETRY_SCHEMA_INVALID', '[1,2]'],
+    ['schema version 3 (not known yet)', 'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION', { ...enrichedEvent('d', 1, 1), schemaVersion: 3 }],
+    ['version 2 with the status string of version 1', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), schemaVersion: 2 }],
+    ['no schema version', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), schemaVersion: undefined }],
+    ['no device id', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), deviceId: undefined }],
+    ['an empty event id', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), eventId: '' }],
+    ['an event time that is text', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), eventTime: 'yesterday' }],
+    ['a position without lon', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1), position: { lat: 1 } }],
+    ['flat asset fields instead of a nested asset', 'TELEMETRY_SCHEMA_INVALID', { ...enrichedEvent('d', 1, 1, { asset: undefined }), assetId: 'a', customerId: null, model: null, owner: null, tags: [] }],
+    ['an asset without assetId', 'TELEMETRY_SCHEMA_INVALID', enrichedEvent('d', 1, 1, { asset: { customerId: null, model: null, owner: null, tags: [] } })],
   ])('rejects %s with InvalidRecordError reason %s', (_case, reason, value) => {
     // Act
     const outcome = reasonOf(value === '' ? Buffer.alloc(0) : bytes(value));
 
     // Assess
-    expect(outcome).toEqual(['INVALID_RECORD', reason]);
+    expect(outcome).toEqual(['STREAM_INVALID_RECORD', reason]);
   });
 
-  test('a null value is rejected as SCHEMA_INVALID', () => {
-    expect(reasonOf(null)).toEqual(['INVALID_RECORD', 'SCHEMA_INVALID']);
+  test('a null value is rejected as TELEMETRY_SCHEMA_INVALID', () => {
+    expect(reasonOf(null)).toEqual(['STREAM_INVALID_RECORD', 'TELEMETRY_SCHEMA_INVALID']);
   });
 
   test('the day bucket is the UTC date of the event time', () => {

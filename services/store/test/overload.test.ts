@@ -1,35 +1,45 @@
 // @servers cassandra
 import cassandra from 'cassandra-driver';
-import { AdaptiveConcurrency, StreamError } from '@fleetstream/stream';
-import { isOverloadError, runWithOverloadRetry } from '../src/overload.ts';
-import { PositionWriter, type CqlSink } from '../src/position-writer.ts';
+import { AdaptiveConcurrency, CqlWriter, isFatal, isOverload, isRetryable, StreamError, type CqlClient } from '@fleetstream/stream';
+import { PositionWriter } from '../src/position-writer.ts';
 import { decodeStoredEvent } from '../src/event.ts';
 import { enrichedEvent, testEventId } from './helpers/cluster.ts';
 
-const { ResponseError, NoHostAvailableError, OperationTimedOutError, ArgumentError } = cassandra.errors;
+const { ResponseError, NoHostAvailableError, OperationTimedOutError, ArgumentError, AuthenticationError } = cassandra.errors;
 const writeTimeout = () => new ResponseError(0x1100, 'Operation timed out - received only 0 responses.');
 
-describe('isOverloadError', () => {
+// libs/stream's one classification, on the real driver's error classes.
+describe('isOverload / isRetryable / isFatal on cassandra-driver errors', () => {
   test.each([
-    ['unavailable (0x1000)', new ResponseError(0x1000, 'Cannot achieve consistency level'), true],
-    ['overloaded (0x1001)', new ResponseError(0x1001, 'overloaded'), true],
-    ['bootstrapping (0x1002)', new ResponseError(0x1002, 'bootstrapping'), true],
-    ['write timeout (0x1100)', writeTimeout(), true],
-    ['read timeout (0x1200)', new ResponseError(0x1200, 'read timeout'), true],
-    ['no host available', new NoHostAvailableError({}), true],
-    ['client-side timeout', new OperationTimedOutError('timed out', '127.0.0.1:9042'), true],
-    ['SINK_OVERLOADED', new StreamError('SINK_OVERLOADED', 'slow down'), true],
-    ['invalid query (0x2200)', new ResponseError(0x2200, 'Undefined column name'), false],
-    ['syntax error (0x2000)', new ResponseError(0x2000, 'line 1:0 no viable alternative'), false],
-    ['a bad argument', new ArgumentError('bad'), false],
-    ['a TypeError', new TypeError('x is undefined'), false],
-    ['not an error', 'boom', false],
-  ])('%s -> %s', (_name, err, expected) => {
-    expect(isOverloadError(err)).toBe(expected);
+    ['unavailable (0x1000)', new ResponseError(0x1000, 'Cannot achieve consistency level'), [true, true, false]],
+    ['overloaded (0x1001)', new ResponseError(0x1001, 'overloaded'), [true, true, false]],
+    ['bootstrapping (0x1002)', new ResponseError(0x1002, 'bootstrapping'), [true, true, false]],
+    ['write timeout (0x1100)', writeTimeout(), [true, true, false]],
+    ['read timeout (0x1200)', new ResponseError(0x1200, 'read timeout'), [true, true, false]],
+    ['no host available', new NoHostAvailableError({}), [true, true, false]],
+    ['client-side timeout', new OperationTimedOutError('timed out', '127.0.0.1:9042'), [true, true, false]],
+    ['STREAM_SINK_OVERLOADED', new StreamError('STREAM_SINK_OVERLOADED', 'slow down', { retryable: true }), [true, true, false]],
+    ['a bad value (0x2200)', new ResponseError(0x2200, 'Invalid INTEGER constant (x) for "speed" of type int'), [false, false, false]],
+    ['a missing table (0x2200, Cassandra 5)', new ResponseError(0x2200, 'table positions_by_device_day does not exist'), [false, false, true]],
+    ['a missing table (0x2200, Cassandra 4)', new ResponseError(0x2200, 'unconfigured table positions_by_device_day'), [false, false, true]],
+    ['a missing keyspace (0x2200)', new ResponseError(0x2200, "Keyspace 'nope' does not exist"), [false, false, true]],
+    ['a missing column (0x2200)', new ResponseError(0x2200, 'Undefined column name speed'), [false, false, true]],
+    ['bad credentials (0x0100)', new ResponseError(0x0100, 'Provided username and/or password are incorrect'), [false, false, true]],
+    ['unauthorized (0x2100)', new ResponseError(0x2100, 'User has no MODIFY permission'), [false, false, true]],
+    ['no host: every host refused the credentials', new NoHostAvailableError({ '127.0.0.1:9042': new AuthenticationError('bad credentials') }), [false, false, true]],
+    ['server error (0x0000)', new ResponseError(0x0000, 'java.lang.RuntimeException'), [false, true, false]],
+    ['write failure (0x1500)', new ResponseError(0x1500, 'Operation failed - received 0 responses and 1 failures'), [false, true, false]],
+    ['a driver transport error', Object.assign(new Error('Socket was closed'), { name: 'DriverError' }), [false, true, false]],
+    ['syntax error (0x2000)', new ResponseError(0x2000, 'line 1:0 no viable alternative'), [false, false, false]],
+    ['a bad argument', new ArgumentError('bad'), [false, false, false]],
+    ['a TypeError', new TypeError('x is undefined'), [false, false, false]],
+    ['not an error', 'boom', [false, false, false]],
+  ])('%s -> overload, retryable, fatal = %j', (_name, err, expected) => {
+    expect([isOverload(err), isRetryable(err), isFatal(err)]).toEqual(expected);
   });
 });
 
-describe('runWithOverloadRetry', () => {
+describe('CqlWriter: the Cassandra sink\'s one retry loop', () => {
   test('retries an overloaded call with backoff until it succeeds and lowers the concurrency limit', async () => {
     // Prepare
     const concurrency = new AdaptiveConcurrency({ min: 1, max: 64, initial: 16 });
@@ -39,18 +49,19 @@ describe('runWithOverloadRetry', () => {
     const delays: number[] = [];
     const overloads: number[] = [];
 
-    // Act
-    const result = await runWithOverloadRetry(
-      async () => {
+    const client: CqlClient = {
+      execute: async () => {
         calls++;
         if (calls <= 3) throw writeTimeout();
-        return 'written';
       },
-      { concurrency, sleep: async (ms) => void delays.push(ms), onOverload: (_e, attempt) => overloads.push(attempt), backoff: { baseMs: 10, maxMs: 100 } },
-    );
+      batch: async () => undefined,
+    };
+    const writer = new CqlWriter({ client, concurrency, sleep: async (ms) => void delays.push(ms), onRetry: (_e, attempt) => overloads.push(attempt), backoff: { baseMs: 10, maxMs: 100 } });
+
+    // Act
+    await writer.write([{ statement: { query: 'INSERT', params: [] }, rows: 1 }]);
 
     // Assess
-    expect(result).toBe('written');
     expect(calls).toBe(4);
     expect(overloads).toEqual([1, 2, 3]);
     expect(delays).toHaveLength(3);
@@ -59,19 +70,20 @@ describe('runWithOverloadRetry', () => {
     expect(concurrency.inFlight).toBe(0);
   });
 
-  test('rethrows a non-overload error at once, without retrying', async () => {
+  test('rethrows a non-retryable error at once, without retrying', async () => {
     // Prepare
     const concurrency = new AdaptiveConcurrency({ min: 1, max: 4 });
     let calls = 0;
 
     // Act
-    const outcome = runWithOverloadRetry(
-      async () => {
+    const client: CqlClient = {
+      execute: async () => {
         calls++;
         throw new ResponseError(0x2200, 'Undefined column name');
       },
-      { concurrency, sleep: async () => undefined },
-    );
+      batch: async () => undefined,
+    };
+    const outcome = new CqlWriter({ client, concurrency, sleep: async () => undefined }).write([{ statement: { query: 'INSERT', params: [] }, rows: 1 }]);
 
     // Assess
     await expect(outcome).rejects.toMatchObject({ code: 0x2200 });
@@ -86,14 +98,15 @@ describe('runWithOverloadRetry', () => {
     abort.abort();
 
     // Act
-    const outcome = runWithOverloadRetry(async () => Promise.reject(new NoHostAvailableError({})), { concurrency, signal: abort.signal, sleep: async () => undefined });
+    const client: CqlClient = { execute: async () => Promise.reject(new NoHostAvailableError({})), batch: async () => undefined };
+    const outcome = new CqlWriter({ client, concurrency, sleep: async () => undefined }).write([{ statement: { query: 'INSERT', params: [] }, rows: 1 }], abort.signal);
 
     // Assess
     await expect(outcome).rejects.toBeInstanceOf(NoHostAvailableError);
   });
 });
 
-/** A CqlSink that records calls and fails the first `failFirst` of them with a write timeout. */
+/** A CqlClient that records calls and fails the first `failFirst` of them with a write timeout. */
 function fakeSink(failFirst: number) {
   const writes: { query: string; params: unknown[] }[][] = [];
   let n = 0;
@@ -107,7 +120,7 @@ function fakeSink(failFirst: number) {
     if (n++ < failFirst) throw writeTimeout();
     writes.push(stmts);
   };
-  const sink: CqlSink = {
+  const sink: CqlClient = {
     execute: (query, params) => call([{ query, params }]),
     batch: (queries) => call(queries),
   };
@@ -152,7 +165,7 @@ describe('PositionWriter (fake sink)', () => {
     const limits: number[] = [];
     concurrency.onChange = (l) => limits.push(l);
     let overloads = 0;
-    const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency, maxBatchRows: 4, backoff: { baseMs: 1, maxMs: 5 }, onOverload: () => overloads++ });
+    const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency, maxBatchRows: 4, backoff: { baseMs: 1, maxMs: 5 }, onRetry: () => overloads++ });
 
     // Act
     await writer.write(events);
@@ -167,7 +180,7 @@ describe('PositionWriter (fake sink)', () => {
 
   test('a non-overload failure rejects the write (the consumer retries the chunk uncommitted)', async () => {
     // Prepare
-    const sink: CqlSink = { execute: async () => Promise.reject(new ResponseError(0x2200, 'Undefined column name')), batch: async () => undefined };
+    const sink: CqlClient = { execute: async () => Promise.reject(new ResponseError(0x2200, 'Undefined column name')), batch: async () => undefined };
     const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }) });
 
     // Act

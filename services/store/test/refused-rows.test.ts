@@ -1,5 +1,8 @@
 // @servers kafka cassandra
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
+import { committedOffsets } from '@fleetstream/test-kit';
 import { DlqHeaders, startService } from '@fleetstream/stream';
 import { storeConfigSchema } from '../src/config.ts';
 import { createStoreService } from '../src/service.ts';
@@ -27,8 +30,10 @@ function refusingClient(keyspace: string, refusedDevice: string): cassandra.Clie
   });
 }
 
+const ENTRY = fileURLToPath(new URL('../src/index.ts', import.meta.url));
+
 describe('the store when Cassandra refuses a row for good', () => {
-  test('the refused events go to the DLQ with reason CASSANDRA_REFUSED and the rest of the chunk is written', async () => {
+  test('the refused events go to the DLQ with reason STREAM_SINK_REFUSED, the rest of the chunk is written and the offsets are committed past them', async () => {
     // Prepare
     const admin = cassandraClient();
     await admin.connect();
@@ -62,7 +67,9 @@ describe('the store when Cassandra refuses a row for good', () => {
       const n = Number(rs.first().get('n'));
       return n === good.length ? n : undefined;
     }, 'the good rows', 60_000);
-    const dead = (await readTopic(dlqTopic, { count: bad.length })).map((r) => r.headers);
+    const deadRecords = await readTopic(dlqTopic, { count: bad.length });
+    const dead = deadRecords.map((r) => r.headers);
+    await waitFor(async () => (await committedOffsets(env.CONSUMER_GROUP, input)).get(0) === 23n, 'the commit of offset 23');
     await shutdown();
     await client.shutdown();
     await dropKeyspace(admin, keyspace);
@@ -71,6 +78,52 @@ describe('the store when Cassandra refuses a row for good', () => {
     // Assess
     expect(rows).toBe(20);
     expect(dead).toHaveLength(3);
-    expect(dead.every((d) => d[DlqHeaders.errorClass] === 'CASSANDRA_REFUSED' && d[DlqHeaders.sourceTopic] === input)).toBe(true);
+    expect(dead.every((d) => d[DlqHeaders.errorClass] === 'STREAM_SINK_REFUSED' && d[DlqHeaders.sourceTopic] === input)).toBe(true);
+    expect(dead.map((d) => d[DlqHeaders.sourceOffset])).toEqual(['20', '21', '22']);
+    expect(deadRecords.map((r) => JSON.parse(r.value!.toString()) as { deviceId: string }).every((e) => e.deviceId === 'dev-refused')).toBe(true);
+    expect((await committedOffsets(env.CONSUMER_GROUP, input)).get(0)).toBe(23n);
+  }, 120_000);
+});
+
+describe('the store when its table does not exist', () => {
+  test('the store process stops with exit code 1 and says which table is missing, instead of retrying or dead-lettering', async () => {
+    // Prepare
+    const admin = cassandraClient();
+    await admin.connect();
+    const keyspace = `store_test_${suffix()}`;
+    await admin.execute(`CREATE KEYSPACE ${keyspace} WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}`);
+    const input = `telemetry.enriched-${suffix()}`;
+    const dlqTopic = `telemetry.dlq-${suffix()}`;
+    await createTopics([input, dlqTopic]);
+    const t0 = Date.UTC(2024, 6, 1, 12);
+    await produce(input, Array.from({ length: 5 }, (_, i) => ({ key: 'dev-a', value: JSON.stringify(enrichedEvent('dev-a', t0 + i * 1000, i)) })));
+    const group = `store-${suffix()}`;
+    const env = {
+      ...process.env,
+      KAFKA_BROKERS: brokers().join(','),
+      CASSANDRA_CONTACT_POINTS: contactPoints().join(','),
+      CASSANDRA_KEYSPACE: keyspace,
+      INPUT_TOPIC: input,
+      DLQ_TOPIC: dlqTopic,
+      CONSUMER_GROUP: group,
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'silent',
+    };
+
+    // Act
+    const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const offsets = await committedOffsets(group, input);
+    const dlqSize = (await readTopic(dlqTopic)).length;
+    await dropKeyspace(admin, keyspace);
+    await admin.shutdown();
+
+    // Assess
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^store: stopped: .*table positions_by_device_day does not exist/m);
+    expect(offsets.get(0) ?? -1n).toBeLessThanOrEqual(0n);
+    expect(dlqSize).toBe(0);
   }, 120_000);
 });

@@ -1,7 +1,7 @@
 // @servers kafka cassandra
 import type cassandra from 'cassandra-driver';
 import { DlqHeaders, startService } from '@fleetstream/stream';
-import { storeDefinition } from '../src/definition.ts';
+import { storeDefinition } from '../src/index.ts';
 import { dayOf } from '../src/event.ts';
 import { brokers, cassandraClient, contactPoints, createTopics, dropKeyspace, enrichedEvent, migratedKeyspace, produce, readTopic, streamAdmin, suffix, waitFor } from './helpers/cluster.ts';
 
@@ -48,9 +48,9 @@ describe('the store: telemetry.enriched -> Cassandra', () => {
       [messages[i], messages[j]] = [messages[j]!, messages[i]!];
     }
     const invalid = [
-      { key: 'dev-x', value: JSON.stringify({ ...enrichedEvent('dev-x', start, 1), deviceId: undefined }), reason: 'SCHEMA_INVALID' },
-      { key: 'dev-y', value: JSON.stringify({ ...enrichedEvent('dev-y', start, 2), schemaVersion: 7 }), reason: 'UNSUPPORTED_SCHEMA_VERSION' },
-      { key: 'dev-z', value: 'not json', reason: 'SCHEMA_INVALID' },
+      { key: 'dev-x', value: JSON.stringify({ ...enrichedEvent('dev-x', start, 1), deviceId: undefined }), reason: 'TELEMETRY_SCHEMA_INVALID' },
+      { key: 'dev-y', value: JSON.stringify({ ...enrichedEvent('dev-y', start, 2), schemaVersion: 7 }), reason: 'TELEMETRY_UNSUPPORTED_SCHEMA_VERSION' },
+      { key: 'dev-z', value: 'not json', reason: 'TELEMETRY_SCHEMA_INVALID' },
     ];
     messages.splice(100, 0, ...invalid.map(({ key, value }) => ({ key, value })));
     await produce(input, messages);
@@ -121,8 +121,8 @@ describe('the store: telemetry.enriched -> Cassandra', () => {
     expect(dead.map((d) => [d.key, d.value, d.headers[DlqHeaders.errorClass], d.headers[DlqHeaders.sourceTopic]]).sort()).toEqual(
       invalid.map((i) => [i.key, i.value, i.reason, input]).sort(),
     );
-    expect(metrics).toContain(`fleetstream_dlq_total{service="store",reason="SCHEMA_INVALID"} 2`);
-    expect(metrics).toContain(`fleetstream_dlq_total{service="store",reason="UNSUPPORTED_SCHEMA_VERSION"} 1`);
+    expect(metrics).toContain(`fleetstream_dlq_total{service="store",reason="TELEMETRY_SCHEMA_INVALID"} 2`);
+    expect(metrics).toContain(`fleetstream_dlq_total{service="store",reason="TELEMETRY_UNSUPPORTED_SCHEMA_VERSION"} 1`);
     expect(metrics).toContain(`fleetstream_records_out_total{service="store",topic="cassandra"} ${TOTAL}`);
     const written = Number(/fleetstream_store_rows_written_total\{service="store"\} (\d+)/.exec(metrics)?.[1]);
     expect(written).toBeGreaterThanOrEqual(TOTAL);

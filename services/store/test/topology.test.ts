@@ -96,6 +96,6 @@ describe('topology plan / apply on the real Kafka and Cassandra', () => {
     expect(plain.actions).toEqual([]);
     expect(plain.warnings).toHaveLength(lowered.topics.filter((t) => !t.name.endsWith('sql-source.checkpoints')).length);
     expect(withDelete.actions).toEqual([{ kind: 'delete-topic', topic: `${prefix}telemetry.raw` }]);
-    await expect(apply(withDelete.actions, lowered, { admin, cassandra: client })).rejects.toMatchObject({ code: 'DELETE_NOT_ALLOWED' });
+    await expect(apply(withDelete.actions, lowered, { admin, cassandra: client })).rejects.toMatchObject({ code: 'STORE_DELETE_NOT_ALLOWED' });
   });
 });

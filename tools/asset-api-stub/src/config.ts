@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FleetstreamError } from '@fleetstream/stream/errors';
 
 /** Settings of the stub process, from the environment (the only file that reads process.env). */
 export interface StubConfig {
@@ -11,12 +12,10 @@ export interface StubConfig {
 }
 
 /** Thrown for a malformed variable: the message names it and the rule. */
-export class StubConfigError extends Error {
-  readonly code = 'CONFIG_INVALID' as const;
+export class StubConfigError extends FleetstreamError<'ASSET_API_STUB_CONFIG_INVALID'> {
   readonly variable: string;
   constructor(variable: string, rule: string) {
-    super(`${variable}: ${rule}`);
-    this.name = 'StubConfigError';
+    super('ASSET_API_STUB_CONFIG_INVALID', `${variable}: ${rule}`, { details: { variable } });
     this.variable = variable;
   }
 }

@@ -141,7 +141,7 @@ describe('the asset API stub over real HTTP', () => {
     ['LATENCY_MS', { LATENCY_MS: 'slow' }],
   ])('a malformed %s is a config error naming it', (variable, env) => {
     expect(() => loadStubConfig(env)).toThrow(
-      expect.objectContaining({ code: 'CONFIG_INVALID', variable }),
+      expect.objectContaining({ code: 'ASSET_API_STUB_CONFIG_INVALID', variable }),
     );
   });
 

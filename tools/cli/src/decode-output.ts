@@ -53,17 +53,17 @@ export function packetToJson(packet: AvlPacket, imei?: string): CliPacket {
 }
 
 const HINTS: Partial<Record<TelemetryErrorCode, string>> = {
-  BAD_PREAMBLE:
+  TELEMETRY_BAD_PREAMBLE:
     'a TCP AVL packet starts with 00000000; an IMEI login starts with its 2-byte length; a UDP datagram needs --transport udp',
-  LENGTH_MISMATCH: 'the input holds more or less than one packet; pass exactly one',
-  COUNT_MISMATCH: 'the packet contradicts itself: corrupted, or built by a faulty encoder',
-  CRC_MISMATCH: 'the packet was corrupted or cut',
-  UNKNOWN_CODEC:
+  TELEMETRY_LENGTH_MISMATCH: 'the input holds more or less than one packet; pass exactly one',
+  TELEMETRY_COUNT_MISMATCH: 'the packet contradicts itself: corrupted, or built by a faulty encoder',
+  TELEMETRY_CRC_MISMATCH: 'the packet was corrupted or cut',
+  TELEMETRY_UNKNOWN_CODEC:
     'only the AVL data codecs 8, 8E and 16 are decoded (Codec 12/13/14 carry GPRS commands)',
-  TRUNCATED: 'the packet is cut short; was the capture split across reads?',
-  BAD_TIMESTAMP: 'the record is corrupted',
-  BAD_IMEI: 'an IMEI is 1 to 20 ASCII digits',
-  BAD_HEX: 'give the bytes as hex digits (spaces and line breaks allowed), e.g. 000F333536...',
+  TELEMETRY_TRUNCATED: 'the packet is cut short; was the capture split across reads?',
+  TELEMETRY_BAD_TIMESTAMP: 'the record is corrupted',
+  TELEMETRY_BAD_IMEI: 'an IMEI is 1 to 20 ASCII digits',
+  TELEMETRY_BAD_HEX: 'give the bytes as hex digits (spaces and line breaks allowed), e.g. 000F333536...',
 };
 
 /** One line: `CODE at byte N: message — hint`. */
@@ -72,7 +72,7 @@ export function describeError(err: unknown, hint?: string): string {
   const where =
     err.offset === undefined
       ? ''
-      : err.code === 'BAD_HEX'
+      : err.code === 'TELEMETRY_BAD_HEX'
         ? ` at character ${err.offset}`
         : ` at byte ${err.offset}`;
   const help = hint ?? HINTS[err.code];

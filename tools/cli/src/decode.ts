@@ -18,6 +18,7 @@ import {
   hexToBuffer,
 } from '@fleetstream/telemetry';
 import { describeError, packetToJson } from './decode-output.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `usage: fleetstream decode [--protocol teltonika] [--transport tcp|udp] [--json] [--hex <HEX> | --file <path>]
   --hex <HEX>        the packet as hex digits (spaces allowed)
@@ -26,7 +27,6 @@ const USAGE = `usage: fleetstream decode [--protocol teltonika] [--transport tcp
   --transport        tcp (default: AVL data packet or IMEI login) or udp (AVL datagram)
   --json             print one line of JSON instead of indented JSON`;
 
-class UsageError extends Error {}
 
 interface DecodeOptions {
   transport: 'tcp' | 'udp';

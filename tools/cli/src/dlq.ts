@@ -28,10 +28,11 @@ import { kafkaFromEnv } from './connections.ts';
 import { describeDlqRecord, matchesFilter, replayRecord, skipReason, summarizeByReason, type DlqEntry, type DlqFilter } from './dlq/dlq-entry.ts';
 import { readTopicToEnd } from './dlq/read-dlq.ts';
 import { formatTable } from './format-table.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `usage: fleetstream dlq inspect [--reason <r>] [--since <t>] [--source-topic <t>] [--topic <dlq>] [--limit N] [--json]
        fleetstream dlq replay --reason <r> [--dry-run] [--since <t>] [--source-topic <t>] [--set-header name=value]... [--topic <dlq>] [--limit N] [--json]
-  --reason        the DLQ reason (header ${DlqHeaders.errorClass}), e.g. CRC_MISMATCH
+  --reason        the DLQ reason (header ${DlqHeaders.errorClass}), e.g. TELEMETRY_CRC_MISMATCH
   --since         records that reached the DLQ at or after: ISO 8601, epoch ms, or a duration ago (30s, 15m, 1h, 2d)
   --source-topic  only records that failed on this input topic
   --topic         the DLQ topic (default ${DLQ_TOPIC})
@@ -42,7 +43,6 @@ const USAGE = `usage: fleetstream dlq inspect [--reason <r>] [--since <t>] [--so
 replaying twice sends twice: parse and store collapse the repeats through deterministic eventIds
 environment: KAFKA_BROKERS (+ KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)`;
 
-class UsageError extends Error {}
 
 const DURATION_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 

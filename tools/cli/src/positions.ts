@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import { readPositions, type PositionRow } from '@fleetstream/store/lib';
 import { cassandraConfigFromEnv, cassandraFromEnv } from './connections.ts';
 import { formatTable } from './format-table.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `usage: fleetstream positions <deviceId> [--from <iso|ms>] [--to <iso|ms>] [--limit N] [--json]
   --from, --to   time range (inclusive), ISO 8601 or epoch milliseconds
@@ -18,7 +19,6 @@ const USAGE = `usage: fleetstream positions <deviceId> [--from <iso|ms>] [--to <
 environment: CASSANDRA_CONTACT_POINTS, CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC,
   CASSANDRA_USERNAME/CASSANDRA_PASSWORD, CASSANDRA_SSL, CASSANDRA_SSL_CA_FILE (as the store reads them)`;
 
-class UsageError extends Error {}
 
 /** ISO 8601 or epoch ms to ms; throws UsageError naming the option. */
 function parseTime(option: string, v: string | undefined): number | undefined {

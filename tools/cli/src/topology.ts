@@ -13,6 +13,7 @@ import type { KafkaClient, StreamAdmin } from '@fleetstream/stream';
 import { apply, DEFAULT_TOPOLOGY_FILE, describeAction, loadTopology, plan, StoreError, type DesiredTopology } from '@fleetstream/store/lib';
 import { cassandraFromEnv, kafkaFromEnv } from './connections.ts';
 import { formatTable } from './format-table.ts';
+import { UsageError } from './errors.ts';
 
 const USAGE = `usage: fleetstream topology plan|apply [--file <topology.json>] [--json] [--topic-prefix <prefix>] [--allow-delete]
   plan              print what apply would change (create topic, add partitions, change a config, apply migration N)
@@ -24,7 +25,6 @@ const USAGE = `usage: fleetstream topology plan|apply [--file <topology.json>] [
 environment: KAFKA_BROKERS (+ KAFKA_SSL*, KAFKA_SASL_* as the services read them), CASSANDRA_CONTACT_POINTS,
   CASSANDRA_KEYSPACE, CASSANDRA_LOCAL_DC (+ CASSANDRA_USERNAME/PASSWORD, CASSANDRA_SSL*), POSITIONS_TTL_SECONDS`;
 
-class UsageError extends Error {}
 
 function loadDesired(file: string | undefined, topicPrefix: string | undefined): DesiredTopology {
   const ttl = process.env.POSITIONS_TTL_SECONDS?.trim();

@@ -29,14 +29,14 @@ describe('the chaos run DLQ ledger', () => {
     const ledger = new DlqLedger(new Set([RAW]));
 
     // Act: two bad inputs, the first dead-lettered twice (kill -9 before the commit), a foreign topic's record
-    ledger.add(dead({ partition: 1, offset: 180 }, 'CRC_MISMATCH'));
-    ledger.add(dead({ partition: 11, offset: 153 }, 'SCHEMA_INVALID'));
-    ledger.add(dead({ partition: 1, offset: 180 }, 'CRC_MISMATCH'));
-    ledger.add(dead({ partition: 2, offset: 180 }, 'CRC_MISMATCH'));
-    ledger.add(dead({ topic: 'another-run.telemetry.raw', partition: 1, offset: 180 }, 'CRC_MISMATCH'));
+    ledger.add(dead({ partition: 1, offset: 180 }, 'TELEMETRY_CRC_MISMATCH'));
+    ledger.add(dead({ partition: 11, offset: 153 }, 'TELEMETRY_SCHEMA_INVALID'));
+    ledger.add(dead({ partition: 1, offset: 180 }, 'TELEMETRY_CRC_MISMATCH'));
+    ledger.add(dead({ partition: 2, offset: 180 }, 'TELEMETRY_CRC_MISMATCH'));
+    ledger.add(dead({ topic: 'another-run.telemetry.raw', partition: 1, offset: 180 }, 'TELEMETRY_CRC_MISMATCH'));
 
     // Assess
-    expect(ledger.account).toMatchObject({ records: 3, duplicates: 1, badOnPurpose: 3, unexplained: 0, byReason: { CRC_MISMATCH: 2, SCHEMA_INVALID: 1 } });
+    expect(ledger.account).toMatchObject({ records: 3, duplicates: 1, badOnPurpose: 3, unexplained: 0, byReason: { TELEMETRY_CRC_MISMATCH: 2, TELEMETRY_SCHEMA_INVALID: 1 } });
   });
 
   test('a record not made bad on purpose is unexplained and names its event, once however often it was sent', () => {

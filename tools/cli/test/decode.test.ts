@@ -203,7 +203,7 @@ describe('fleetstream decode refuses bad input with one line and exit code 2', (
     const run = await fleetstream(['decode', '--hex', `${CODEC8.slice(0, -1)}E`]);
     expect([run.code, run.stdout]).toEqual([2, '']);
     expect(run.stderr).toBe(
-      'fleetstream decode: CRC_MISMATCH at byte 62: packet says 0xc7ce, computed 0xc7cf — the packet was corrupted or cut\n',
+      'fleetstream decode: TELEMETRY_CRC_MISMATCH at byte 62: packet says 0xc7ce, computed 0xc7cf — the packet was corrupted or cut\n',
     );
   });
 
@@ -211,15 +211,15 @@ describe('fleetstream decode refuses bad input with one line and exit code 2', (
     const run = await fleetstream(['decode', '--hex', CODEC8.slice(0, 80)]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^fleetstream decode: TRUNCATED at byte 40: the packet says 66 bytes, only 40 arrived — .+\n$/,
+      /^fleetstream decode: TELEMETRY_TRUNCATED at byte 40: the packet says 66 bytes, only 40 arrived — .+\n$/,
     );
   });
 
-  it('names non-hex input with BAD_HEX and the character position', async () => {
+  it('names non-hex input with TELEMETRY_BAD_HEX and the character position', async () => {
     const run = await fleetstream(['decode', '--hex', '000F33zz']);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^fleetstream decode: BAD_HEX at character 6: "z" is not a hex digit — .+\n$/,
+      /^fleetstream decode: TELEMETRY_BAD_HEX at character 6: "z" is not a hex digit — .+\n$/,
     );
   });
 
@@ -227,7 +227,7 @@ describe('fleetstream decode refuses bad input with one line and exit code 2', (
     const run = await fleetstream(['decode', '--hex', UDP8]);
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(
-      /^fleetstream decode: BAD_PREAMBLE at byte 1: .+ — this is a valid UDP datagram: add --transport udp\n$/,
+      /^fleetstream decode: TELEMETRY_BAD_PREAMBLE at byte 1: .+ — this is a valid UDP datagram: add --transport udp\n$/,
     );
   });
 

@@ -108,15 +108,15 @@ describe('dlq helpers', () => {
       describeDlqRecord(
         inbound('k', Buffer.alloc(3), { [DlqHeaders.errorClass]: reason, [DlqHeaders.sourceTopic]: topic, [DlqHeaders.service]: service, ...(firstSeen ? { [DlqHeaders.firstSeen]: firstSeen } : {}) }, { timestamp: ms }),
       );
-    const entries = [at(3000, 'CRC_MISMATCH', 'raw-b', 'parse'), at(1000, 'CRC_MISMATCH', 'raw-a', 'gateway', '1970-01-01T00:00:00.500Z'), at(2000, 'SCHEMA_INVALID', 'parsed', 'enrich')];
+    const entries = [at(3000, 'TELEMETRY_CRC_MISMATCH', 'raw-b', 'parse'), at(1000, 'TELEMETRY_CRC_MISMATCH', 'raw-a', 'gateway', '1970-01-01T00:00:00.500Z'), at(2000, 'TELEMETRY_SCHEMA_INVALID', 'parsed', 'enrich')];
 
     // Act
     const summary = summarizeByReason(entries);
 
     // Assess
     expect(summary).toEqual([
-      { reason: 'CRC_MISMATCH', count: 2, firstSeen: '1970-01-01T00:00:00.500Z', lastSeen: '1970-01-01T00:00:03.000Z', sourceTopics: ['raw-a', 'raw-b'], services: ['gateway', 'parse'] },
-      { reason: 'SCHEMA_INVALID', count: 1, firstSeen: '1970-01-01T00:00:02.000Z', lastSeen: '1970-01-01T00:00:02.000Z', sourceTopics: ['parsed'], services: ['enrich'] },
+      { reason: 'TELEMETRY_CRC_MISMATCH', count: 2, firstSeen: '1970-01-01T00:00:00.500Z', lastSeen: '1970-01-01T00:00:03.000Z', sourceTopics: ['raw-a', 'raw-b'], services: ['gateway', 'parse'] },
+      { reason: 'TELEMETRY_SCHEMA_INVALID', count: 1, firstSeen: '1970-01-01T00:00:02.000Z', lastSeen: '1970-01-01T00:00:02.000Z', sourceTopics: ['parsed'], services: ['enrich'] },
     ]);
     expect(entries[0]!.valueBytes).toBe(3);
     expect(Object.keys(entries[0]!)).not.toContain('value');
@@ -215,7 +215,7 @@ describe('fleetstream dlq against the real Kafka and parse', () => {
       expect(before.matched).toBe(5);
       expect(before.reasons.map((r) => [r.reason, r.count, r.sourceTopics, r.services])).toEqual([
         ['UNKNOWN_PROTOCOL', 4, [input], ['parse']],
-        ['CRC_MISMATCH', 1, [input], ['parse']],
+        ['TELEMETRY_CRC_MISMATCH', 1, [input], ['parse']],
       ]);
       const unknown = before.records.filter((r) => r.reason === 'UNKNOWN_PROTOCOL');
       expect(unknown.map((r) => r.headers.protocol)).toEqual(['teltonika-tcp-v2', 'teltonika-tcp-v2', 'teltonika-tcp-v2', 'teltonika-tcp-v2']);
@@ -244,17 +244,17 @@ describe('fleetstream dlq against the real Kafka and parse', () => {
       expect(seen.filter((id) => buggyIds.includes(id)).sort()).toEqual([...buggyIds].sort());
 
       // Act 3: replaying the genuinely bad packet fails again in parse, and lands in the DLQ marked as a replay
-      const crc = await runJson<ReplayJson>(['dlq', 'replay', '--reason', 'CRC_MISMATCH', '--source-topic', input]);
+      const crc = await runJson<ReplayJson>(['dlq', 'replay', '--reason', 'TELEMETRY_CRC_MISMATCH', '--source-topic', input]);
       expect(crc.replayed).toHaveLength(1);
-      const after = await untilDlq(['--reason', 'CRC_MISMATCH'], 2);
-      const again = await runJson<ReplayJson>(['dlq', 'replay', '--reason', 'CRC_MISMATCH', '--source-topic', input, '--dry-run']);
-      const text = await run(['dlq', 'replay', '--reason', 'CRC_MISMATCH', '--source-topic', input, '--dry-run']);
+      const after = await untilDlq(['--reason', 'TELEMETRY_CRC_MISMATCH'], 2);
+      const again = await runJson<ReplayJson>(['dlq', 'replay', '--reason', 'TELEMETRY_CRC_MISMATCH', '--source-topic', input, '--dry-run']);
+      const text = await run(['dlq', 'replay', '--reason', 'TELEMETRY_CRC_MISMATCH', '--source-topic', input, '--dry-run']);
 
       // Assess: the failed replay is listed as skipped (never silently), the original could be sent again
       const failedReplay = after.records.find((r) => r.replayedFrom !== null)!;
       expect(failedReplay.replayedFrom).toBe(crc.replayed[0]!.at);
       expect(again.replayed.map((r) => r.at)).toEqual([crc.replayed[0]!.at]);
-      expect(again.skipped).toEqual([{ at: failedReplay.at, reason: 'CRC_MISMATCH', why: `already a replay of ${crc.replayed[0]!.at}` }]);
+      expect(again.skipped).toEqual([{ at: failedReplay.at, reason: 'TELEMETRY_CRC_MISMATCH', why: `already a replay of ${crc.replayed[0]!.at}` }]);
       expect(text.stdout.trimEnd().split('\n').at(-1)).toBe('would replay 1, skipped 1 (dry run: nothing sent)');
       expect(text.stdout).toContain(`skipped: already a replay of ${crc.replayed[0]!.at}`);
       // nothing replayed with the fix failed again

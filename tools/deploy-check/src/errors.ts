@@ -1,34 +1,13 @@
-/** Error codes of deploy-check (README: "What is validated where"). */
-export const ErrorCodes = {
-  YAML_INVALID: 'DEPLOY_YAML_INVALID',
-  PROMQL_INVALID: 'DEPLOY_PROMQL_INVALID',
-  KUBECTL_FAILED: 'DEPLOY_KUBECTL_FAILED',
-} as const;
+import { FleetstreamError } from '@fleetstream/stream/errors';
 
-export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+/** Error codes of deploy-check (README "Error codes"). */
+export const DeployCheckErrorCodes = ['DEPLOY_CHECK_YAML_INVALID', 'DEPLOY_CHECK_PROMQL_INVALID', 'DEPLOY_CHECK_KUBECTL_FAILED'] as const;
 
-/** Base error: a code from ErrorCodes, never retryable (these are checks of files), the cause. */
-export class DeployCheckError extends Error {
-  readonly code: ErrorCode;
-  readonly retryable = false;
-  readonly details: Record<string, unknown>;
+export type ErrorCode = (typeof DeployCheckErrorCodes)[number];
 
-  constructor(
-    code: ErrorCode,
-    message: string,
-    details: Record<string, unknown> = {},
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-    this.name = 'DeployCheckError';
-    this.code = code;
-    this.details = details;
+/** Base error (libs/stream's FleetstreamError): a code from DeployCheckErrorCodes, never retryable (these are checks of files), the cause. */
+export class DeployCheckError extends FleetstreamError<ErrorCode> {
+  constructor(code: ErrorCode, message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super(code, message, { details, cause: options?.cause });
   }
-}
-
-/** True when `err` says it may succeed on a retry (nothing here does). */
-export function isRetryable(err: unknown): boolean {
-  return (
-    typeof err === 'object' && err !== null && (err as { retryable?: unknown }).retryable === true
-  );
 }

@@ -1,4 +1,4 @@
-export { DeployCheckError, ErrorCodes, isRetryable, type ErrorCode } from './errors.ts';
+export { DeployCheckError, DeployCheckErrorCodes, type ErrorCode } from './errors.ts';
 export { paths, repoRoot } from './paths.ts';
 export {
   parseYaml,

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { parseYamlDocuments } from './yaml-files.ts';
-import { DeployCheckError, ErrorCodes } from './errors.ts';
+import { DeployCheckError } from './errors.ts';
 import type { Resource } from './resource.ts';
 
 /** The oldest kustomize that builds k8s/: `labels`, `patches` with targets, `replacements` (v4.5+). */
@@ -19,7 +19,7 @@ export function findKubectl(): { path: string; kustomizeVersion: string } {
   });
   if (probe.error || probe.status !== 0) {
     throw new DeployCheckError(
-      ErrorCodes.KUBECTL_FAILED,
+      'DEPLOY_CHECK_KUBECTL_FAILED',
       `kubectl is needed to render k8s/ (kubectl kustomize) and was not found on PATH: ${probe.error?.message ?? probe.stderr}`,
     );
   }
@@ -28,7 +28,7 @@ export function findKubectl(): { path: string; kustomizeVersion: string } {
   const older = MIN_KUSTOMIZE.findIndex((v, i) => version[i] !== v);
   if (!match || (older >= 0 && version[older]! < MIN_KUSTOMIZE[older]!)) {
     throw new DeployCheckError(
-      ErrorCodes.KUBECTL_FAILED,
+      'DEPLOY_CHECK_KUBECTL_FAILED',
       `kubectl's kustomize ${match ? `v${version.join('.')}` : '(unknown version)'} cannot build k8s/ (needs v${MIN_KUSTOMIZE.join('.')}+, kubectl >= 1.24): ${probe.stdout.trim()}`,
     );
   }
@@ -48,7 +48,7 @@ export function kubectlKustomize(dir: string, kubectl: string = findKubectl().pa
   });
   if (run.status !== 0) {
     throw new DeployCheckError(
-      ErrorCodes.KUBECTL_FAILED,
+      'DEPLOY_CHECK_KUBECTL_FAILED',
       `kubectl kustomize ${dir} failed: ${run.stderr || run.error?.message}`,
       { dir },
     );

@@ -1,5 +1,5 @@
 import { parser } from '@prometheus-io/lezer-promql';
-import { DeployCheckError, ErrorCodes } from './errors.ts';
+import { DeployCheckError } from './errors.ts';
 
 /** A metric a query selects, with the label names its matchers use. */
 export interface MetricSelector {
@@ -21,7 +21,7 @@ export function substituteGrafanaVariables(expr: string): string {
 
 /**
  * Parses a PromQL expression with Prometheus' own grammar (@prometheus-io/lezer-promql) and
- * returns the metrics it selects. Throws DEPLOY_PROMQL_INVALID on a syntax error or on a selector
+ * returns the metrics it selects. Throws DEPLOY_CHECK_PROMQL_INVALID on a syntax error or on a selector
  * whose metric name is not a literal (then it cannot be checked against the metric list).
  *
  * @example selectedMetrics('sum by (topic) (rate(fleetstream_records_in_total{service="parse"}[5m]))')
@@ -52,7 +52,7 @@ export function selectedMetrics(expr: string): MetricSelector[] {
             const literal = /^__name__\s*=\s*"([^"]+)"$/.exec(text);
             if (!literal)
               throw new DeployCheckError(
-                ErrorCodes.PROMQL_INVALID,
+                'DEPLOY_CHECK_PROMQL_INVALID',
                 `metric name must be a literal, got ${text} in: ${expr}`,
                 { expr },
               );
@@ -64,7 +64,7 @@ export function selectedMetrics(expr: string): MetricSelector[] {
       }
       if (name === undefined)
         throw new DeployCheckError(
-          ErrorCodes.PROMQL_INVALID,
+          'DEPLOY_CHECK_PROMQL_INVALID',
           `selector without a metric name in: ${expr}`,
           { expr },
         );
@@ -79,7 +79,7 @@ export function selectedMetrics(expr: string): MetricSelector[] {
   });
   if (syntaxError !== undefined) {
     throw new DeployCheckError(
-      ErrorCodes.PROMQL_INVALID,
+      'DEPLOY_CHECK_PROMQL_INVALID',
       `PromQL syntax error at ${syntaxError}: ${expr}`,
       { expr, at: syntaxError },
     );

@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, parseDocument } from 'yaml';
-import { DeployCheckError, ErrorCodes } from './errors.ts';
+import { DeployCheckError } from './errors.ts';
 
 /**
  * Parses one YAML document. `<<` merge keys are resolved (docker compose understands them), and
- * any parse error or warning fails with DEPLOY_YAML_INVALID naming the file.
+ * any parse error or warning fails with DEPLOY_CHECK_YAML_INVALID naming the file.
  */
 export function parseYaml(text: string, source: string): unknown {
   const doc = parseDocument(text, { merge: true, prettyErrors: true, uniqueKeys: true });
   const problems = [...doc.errors, ...doc.warnings];
   if (problems.length > 0) {
     throw new DeployCheckError(
-      ErrorCodes.YAML_INVALID,
+      'DEPLOY_CHECK_YAML_INVALID',
       `${source}: ${problems.map((p) => p.message).join('; ')}`,
       { source },
     );
@@ -30,7 +30,7 @@ export function parseYamlDocuments(text: string, source: string): unknown[] {
     const problems = [...doc.errors, ...doc.warnings];
     if (problems.length > 0) {
       throw new DeployCheckError(
-        ErrorCodes.YAML_INVALID,
+        'DEPLOY_CHECK_YAML_INVALID',
         `${source}: ${problems.map((p) => p.message).join('; ')}`,
         { source },
       );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DeployCheckError, ErrorCodes } from '../src/errors.ts';
+import { DeployCheckError } from '../src/errors.ts';
 import { checkQuery, resolveMetric, type MetricsCatalog } from '../src/metrics-catalog.ts';
 import { selectedMetrics, substituteGrafanaVariables } from '../src/promql.ts';
 
@@ -48,7 +48,7 @@ describe('selectedMetrics', () => {
   it.each([
     ['a syntax error', 'sum(rate(fleetstream_records_in_total[5m])'],
     ['a regex metric name', '{__name__=~"fleetstream_.*"}'],
-  ])('rejects %s with DEPLOY_PROMQL_INVALID', (_case, expr) => {
+  ])('rejects %s with DEPLOY_CHECK_PROMQL_INVALID', (_case, expr) => {
     // Act
     let error: unknown;
     try {
@@ -59,7 +59,7 @@ describe('selectedMetrics', () => {
 
     // Assess
     expect(error).toBeInstanceOf(DeployCheckError);
-    expect((error as DeployCheckError).code).toBe(ErrorCodes.PROMQL_INVALID);
+    expect((error as DeployCheckError).code).toBe('DEPLOY_CHECK_PROMQL_INVALID');
   });
 });
 

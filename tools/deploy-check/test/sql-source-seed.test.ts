@@ -1,8 +1,9 @@
+// @servers kafka postgresql
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { sqlSource } from '@fleetstream/sql-source/definition';
+import { sqlSourceDefinition as sqlSource } from '@fleetstream/sql-source';
 import { startService } from '@fleetstream/stream';
 import {
   brokers,

@@ -161,7 +161,7 @@ export async function waitCassandraReady(pid: number, plan: CassandraPlan, timeo
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
-      throw new DevstackError('EXITED', `Cassandra exited during start; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}\n${tail(join(plan.dir, 'stdout.log'), 10)}`);
+      throw new DevstackError('DEVSTACK_EXITED', `Cassandra exited during start; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}\n${tail(join(plan.dir, 'stdout.log'), 10)}`);
     }
     const security = plan.security;
     const client = new cassandra.Client({
@@ -184,5 +184,5 @@ export async function waitCassandraReady(pid: number, plan: CassandraPlan, timeo
       await sleep(1000);
     }
   }
-  throw new DevstackError('NOT_READY', `Cassandra not ready on 127.0.0.1:${plan.port} after ${timeoutMs / 1000} s; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}`);
+  throw new DevstackError('DEVSTACK_NOT_READY', `Cassandra not ready on 127.0.0.1:${plan.port} after ${timeoutMs / 1000} s; last lines of ${cassandraLog(plan.dir)}:\n${tail(cassandraLog(plan.dir), 15)}`);
 }

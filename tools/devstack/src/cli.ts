@@ -41,7 +41,7 @@ async function secureMain(verb: string | undefined): Promise<number> {
     }
     case 'env': {
       const s = secureStatus(dir);
-      if (s.status !== 'up') throw new DevstackError('NOT_READY', 'the secure devstack is not up: run `devstack up --secure` first');
+      if (s.status !== 'up') throw new DevstackError('DEVSTACK_NOT_READY', 'the secure devstack is not up: run `devstack up --secure` first');
       for (const [k, v] of Object.entries(secureEnv(s.state))) {
         say(k.endsWith('_PASSWORD') ? `export ${k}="$(cat ${passwordFileOf(dir)})"` : `export ${k}=${v}`);
       }
@@ -98,7 +98,7 @@ async function main(verb: string | undefined, args: string[]): Promise<number> {
     }
     case 'env': {
       const s = status();
-      if (s.status !== 'up') throw new DevstackError('NOT_READY', 'devstack is not up: run `npm run devstack:up` first');
+      if (s.status !== 'up') throw new DevstackError('DEVSTACK_NOT_READY', 'devstack is not up: run `npm run devstack:up` first');
       for (const [k, v] of Object.entries(endpointsOf(s.state))) say(`export ${k}=${v}`);
       return 0;
     }

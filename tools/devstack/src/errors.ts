@@ -1,21 +1,21 @@
+import { FleetstreamError } from '@fleetstream/stream/errors';
+
 /** Error codes of the devstack; each message is one line a user can act on. */
 export const DevstackErrorCodes = [
-  'JAVA_MISSING',
-  'MAVEN_MISSING',
-  'MAVEN_FAILED',
-  'PORT_TAKEN',
-  'NOT_READY',
-  'EXITED',
-  'INVALID_OPTION',
+  'DEVSTACK_JAVA_MISSING',
+  'DEVSTACK_MAVEN_MISSING',
+  'DEVSTACK_MAVEN_FAILED',
+  'DEVSTACK_PORT_TAKEN',
+  'DEVSTACK_NOT_READY',
+  'DEVSTACK_EXITED',
+  'DEVSTACK_INVALID_OPTION',
 ] as const;
 
 export type DevstackErrorCode = (typeof DevstackErrorCodes)[number];
 
-export class DevstackError extends Error {
-  readonly code: DevstackErrorCode;
+/** The errors of the devstack (the base is libs/stream's); none is retryable: each names what to fix. */
+export class DevstackError extends FleetstreamError<DevstackErrorCode> {
   constructor(code: DevstackErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'DevstackError';
-    this.code = code;
+    super(code, message, { cause: options?.cause });
   }
 }

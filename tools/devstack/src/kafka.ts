@@ -179,7 +179,7 @@ export function prepareKafka(plan: KafkaPlan): string[] {
   const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props, ...scramArgs(plan.security)], { encoding: 'utf8' });
   if (format.status !== 0) {
     const detail = redact((format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | '), plan.security);
-    throw new DevstackError('EXITED', `Kafka storage format failed: ${detail}`);
+    throw new DevstackError('DEVSTACK_EXITED', `Kafka storage format failed: ${detail}`);
   }
   return [...jvm, 'kafka.Kafka', props];
 }
@@ -204,7 +204,7 @@ export async function waitKafkaReady(pid: number, plan: KafkaPlan, timeoutMs: nu
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {
-      throw new DevstackError('EXITED', `Kafka exited during start; last lines of ${kafkaLog(plan.dir)}:\n${tail(kafkaLog(plan.dir), 15)}\n${tail(join(plan.dir, 'stdout.log'), 10)}`);
+      throw new DevstackError('DEVSTACK_EXITED', `Kafka exited during start; last lines of ${kafkaLog(plan.dir)}:\n${tail(kafkaLog(plan.dir), 15)}\n${tail(join(plan.dir, 'stdout.log'), 10)}`);
     }
     const admin = kafka.admin();
     try {
@@ -217,5 +217,5 @@ export async function waitKafkaReady(pid: number, plan: KafkaPlan, timeoutMs: nu
       await sleep(500);
     }
   }
-  throw new DevstackError('NOT_READY', `Kafka not ready on 127.0.0.1:${plan.port} after ${timeoutMs / 1000} s; last lines of ${kafkaLog(plan.dir)}:\n${tail(kafkaLog(plan.dir), 15)}`);
+  throw new DevstackError('DEVSTACK_NOT_READY', `Kafka not ready on 127.0.0.1:${plan.port} after ${timeoutMs / 1000} s; last lines of ${kafkaLog(plan.dir)}:\n${tail(kafkaLog(plan.dir), 15)}`);
 }

@@ -10,8 +10,8 @@ export function requireCommand(command: 'java' | 'mvn'): void {
   const probe = spawnSync(command, ['-version'], { stdio: 'ignore' });
   if (probe.error) {
     throw command === 'java'
-      ? new DevstackError('JAVA_MISSING', 'java not found on PATH: install Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless)')
-      : new DevstackError('MAVEN_MISSING', 'mvn not found on PATH: install Apache Maven (e.g. apt-get install maven)');
+      ? new DevstackError('DEVSTACK_JAVA_MISSING', 'java not found on PATH: install Java 17 or newer (e.g. apt-get install openjdk-17-jre-headless)')
+      : new DevstackError('DEVSTACK_MAVEN_MISSING', 'mvn not found on PATH: install Apache Maven (e.g. apt-get install maven)');
   }
 }
 
@@ -35,7 +35,7 @@ export function resolveJars(name: 'kafka' | 'cassandra', version: string): strin
   );
   if (result.status !== 0) {
     const tail = `${result.stdout}\n${result.stderr}`.trim().split('\n').slice(-5).join(' | ');
-    throw new DevstackError('MAVEN_FAILED', `Maven could not resolve ${name} ${version}: ${tail}`);
+    throw new DevstackError('DEVSTACK_MAVEN_FAILED', `Maven could not resolve ${name} ${version}: ${tail}`);
   }
   writeFileSync(marker, new Date().toISOString());
   return lib;

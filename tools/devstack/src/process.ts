@@ -27,7 +27,7 @@ export async function assertPortFree(port: number, what: string, variable: strin
   await new Promise<void>((resolve, reject) => {
     const server = createServer();
     server.once('error', () =>
-      reject(new DevstackError('PORT_TAKEN', `port ${port} (${what}) is taken by another process: stop it or set ${variable}`)),
+      reject(new DevstackError('DEVSTACK_PORT_TAKEN', `port ${port} (${what}) is taken by another process: stop it or set ${variable}`)),
     );
     server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve()));
   });
@@ -38,7 +38,7 @@ export function startJava(args: string[], logFile: string, options: { detached: 
   const fd = openSync(logFile, 'a');
   const child = spawn('java', args, { cwd: options.cwd, stdio: ['ignore', fd, fd], detached: options.detached });
   closeSync(fd);
-  if (child.pid === undefined) throw new DevstackError('EXITED', `java did not start (see ${logFile})`);
+  if (child.pid === undefined) throw new DevstackError('DEVSTACK_EXITED', `java did not start (see ${logFile})`);
   if (options.detached) child.unref();
   return child.pid;
 }

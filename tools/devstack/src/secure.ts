@@ -87,7 +87,7 @@ const ours = (pid: number, dir: string) => isAlive(pid) && commandLine(pid).incl
 
 function checkedDir(dir: string): string {
   const abs = resolve(dir);
-  if (abs === resolve(defaultDataDir)) throw new DevstackError('INVALID_OPTION', `the secure stack needs its own data folder, not the default stack's (${abs})`);
+  if (abs === resolve(defaultDataDir)) throw new DevstackError('DEVSTACK_INVALID_OPTION', `the secure stack needs its own data folder, not the default stack's (${abs})`);
   return abs;
 }
 
@@ -156,7 +156,7 @@ export async function upSecure(options: SecureUpOptions): Promise<{ state: Secur
   const dir = checkedDir(options.dataDir);
   const servers = new Set(options.servers ?? ['kafka', 'cassandra']);
   const username = options.username ?? 'fleetstream';
-  if (!/^[a-z][a-z0-9_]{0,47}$/.test(username)) throw new DevstackError('INVALID_OPTION', `username "${username}" must be lower-case letters, digits and _`);
+  if (!/^[a-z][a-z0-9_]{0,47}$/.test(username)) throw new DevstackError('DEVSTACK_INVALID_OPTION', `username "${username}" must be lower-case letters, digits and _`);
   const current = secureStatus(dir);
   if (current.status === 'up') return { state: current.state, started: false };
   if (current.status === 'stale') {

@@ -83,7 +83,7 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
   if (current.status === 'up') {
     const wanted = versions.kafka;
     if (current.state.kafka.version !== wanted) {
-      throw new DevstackError('INVALID_OPTION', `the devstack runs Kafka ${current.state.kafka.version} but FLEETSTREAM_KAFKA_VERSION asks for ${wanted}: run 'npm run devstack:down' first`);
+      throw new DevstackError('DEVSTACK_INVALID_OPTION', `the devstack runs Kafka ${current.state.kafka.version} but FLEETSTREAM_KAFKA_VERSION asks for ${wanted}: run 'npm run devstack:down' first`);
     }
     return { state: current.state, started: false };
   }
@@ -144,7 +144,7 @@ export interface RestartOptions {
  */
 export async function restart(server: 'kafka' | 'cassandra', options: RestartOptions = {}): Promise<StackState> {
   const current = status();
-  if (current.status !== 'up') throw new DevstackError('NOT_READY', `devstack is not up (${current.status}); restart needs a running stack`);
+  if (current.status !== 'up') throw new DevstackError('DEVSTACK_NOT_READY', `devstack is not up (${current.status}); restart needs a running stack`);
   const state = current.state;
   const pid = state[server].pid;
   if (options.signal === 'SIGKILL') {

@@ -23,7 +23,7 @@ function keytool(args: string[], what: string): void {
   if (r.error || r.status !== 0) {
     // keytool's output never echoes -storepass; the message names the step only.
     const detail = r.error ? r.error.message : (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ');
-    throw new DevstackError('EXITED', `keytool failed to ${what}: ${detail}`);
+    throw new DevstackError('DEVSTACK_EXITED', `keytool failed to ${what}: ${detail}`);
   }
 }
 

@@ -17,7 +17,7 @@ const KAFKA_VERSION = /^(3\.9|4\.\d+)\.\d+$/;
 export function kafkaVersion(env: NodeJS.ProcessEnv = process.env): string {
   const value = env.FLEETSTREAM_KAFKA_VERSION?.trim() || DEFAULT_KAFKA_VERSION;
   if (!KAFKA_VERSION.test(value)) {
-    throw new DevstackError('INVALID_OPTION', `FLEETSTREAM_KAFKA_VERSION: must be a Kafka 3.9.x or 4.x release (e.g. 3.9.1, 4.1.1, 4.4.0), got '${value}'`);
+    throw new DevstackError('DEVSTACK_INVALID_OPTION', `FLEETSTREAM_KAFKA_VERSION: must be a Kafka 3.9.x or 4.x release (e.g. 3.9.1, 4.1.1, 4.4.0), got '${value}'`);
   }
   return value;
 }

@@ -11,7 +11,7 @@ describe('FLEETSTREAM_KAFKA_VERSION', () => {
     expect(kafkaVersion({ FLEETSTREAM_KAFKA_VERSION: version })).toBe(version);
   });
 
-  test.each(['3.8.1', '2.8.2', 'latest', '4.4', '5.0.0', '4.4.0;rm'])('refuses %s with INVALID_OPTION naming the variable', (version) => {
+  test.each(['3.8.1', '2.8.2', 'latest', '4.4', '5.0.0', '4.4.0;rm'])('refuses %s with DEVSTACK_INVALID_OPTION naming the variable', (version) => {
     let error: unknown;
     try {
       kafkaVersion({ FLEETSTREAM_KAFKA_VERSION: version });
@@ -19,7 +19,7 @@ describe('FLEETSTREAM_KAFKA_VERSION', () => {
       error = err;
     }
     expect(error).toBeInstanceOf(DevstackError);
-    expect((error as DevstackError).code).toBe('INVALID_OPTION');
+    expect((error as DevstackError).code).toBe('DEVSTACK_INVALID_OPTION');
     expect((error as DevstackError).message).toMatch(/^FLEETSTREAM_KAFKA_VERSION: /);
   });
 

@@ -100,7 +100,7 @@ describe('the secure devstack (Kafka with SASL_SSL and SCRAM-SHA-512) beside the
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(DevstackError);
-    await expect(attempt).rejects.toMatchObject({ code: 'INVALID_OPTION' });
+    await expect(attempt).rejects.toMatchObject({ code: 'DEVSTACK_INVALID_OPTION' });
   });
 
   test('a libs/stream service configured with KAFKA_SSL, the CA file and SCRAM moves 2,000 records and never prints the password', async () => {

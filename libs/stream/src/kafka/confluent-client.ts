@@ -90,7 +90,7 @@ export function loadConfluentModule(dir?: string): ConfluentModule | undefined {
  * default. Keys go to partitions by murmur2 (librdkafka's `murmur2_random`, the KafkaJS API's
  * default), so a device lands on the same partition as with kafkajs.
  *
- * Not adapted: transactions, createPartitions, describeConfigs and alterConfigs (CONFIG_INVALID).
+ * Not adapted: transactions, createPartitions, describeConfigs and alterConfigs (STREAM_CONFIG_INVALID).
  *
  * @example
  * const client = createConfluentClient({ brokers: ['127.0.0.1:9092'], clientId: 'bench' }, loadConfluentModule(cacheDir)!);
@@ -195,7 +195,7 @@ function confluentConsumer(kafka: ConfluentKafka, o: ConsumerOptions): StreamCon
       try {
         await consumer.commitOffsets(offsets);
       } catch (err) {
-        throw new StreamError('COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
+        throw new StreamError('STREAM_COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
     },
     pause: (topic, partitions) => consumer.pause([{ topic, partitions }]),
@@ -227,7 +227,7 @@ function confluentProducer(kafka: ConfluentKafka, o: ProducerOptions): StreamPro
         await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       }
     } catch (err) {
-      throw new StreamError('PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
+      throw new StreamError('STREAM_PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
     }
   };
   return {
@@ -238,7 +238,7 @@ function confluentProducer(kafka: ConfluentKafka, o: ProducerOptions): StreamPro
   };
 }
 
-const notAdapted = (what: string) => new StreamError('CONFIG_INVALID', `${what} are not adapted on @confluentinc/kafka-javascript: use the kafkajs client`);
+const notAdapted = (what: string) => new StreamError('STREAM_CONFIG_INVALID', `${what} are not adapted on @confluentinc/kafka-javascript: use the kafkajs client`);
 
 function confluentAdmin(admin: ConfluentAdmin): StreamAdmin {
   return {

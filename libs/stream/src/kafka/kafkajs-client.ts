@@ -33,7 +33,7 @@ const BOUNDED_RETRIES_WARNING = 'Limiting retries for the idempotent producer ma
  *   coordinator loading or moved, a leader not available yet: every start and rebalance has some);
  *   kafkajs retries the request or throws to its caller, who logs the outcome: a warning.
  * - The bounded-retries warning of every idempotent producer describes our design, not a fault, so
- *   it is info: when kafkajs gives up, the send fails with a retryable PRODUCE_FAILED and the
+ *   it is info: when kafkajs gives up, the send fails with a retryable STREAM_PRODUCE_FAILED and the
  *   consumer runner sends the chunk again (at least once, as DESIGN says; a transaction is aborted
  *   and redone whole).
  * Every other kafkajs error (a connection failed, a consumer crashed) stays an error.
@@ -194,7 +194,7 @@ function kafkajsProducer(kafka: InstanceType<typeof Kafka>, o: ProducerOptions):
         await producer.sendBatch({ topicMessages: groupByTopic(slice), acks: -1, compression, timeout });
       }
     } catch (err) {
-      throw new StreamError('PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
+      throw new StreamError('STREAM_PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
     }
   };
   return {

@@ -52,7 +52,7 @@ type PltConsumer = Consumer<Buffer, Buffer, string, string>;
  *   stream has nothing more buffered, then it is the fetch position minus one (past the marker);
  * - the high watermark is sampled every few seconds (ListOffsets), not taken from each fetch;
  * - transactions are not adapted (our `sendOffsets` takes offsets; the library wants its own
- *   consumer's messages): `transaction()` fails with CONFIG_INVALID.
+ *   consumer's messages): `transaction()` fails with STREAM_CONFIG_INVALID.
  *
  * @example
  * const client = createPlatformaticClient({ brokers: ['127.0.0.1:9092'], clientId: 'fleetstream-parse' });
@@ -299,7 +299,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
       try {
         await consumer.commit({ offsets: offsets.map((x) => ({ topic: x.topic, partition: x.partition, offset: BigInt(x.offset), leaderEpoch: -1 })) });
       } catch (err) {
-        throw new StreamError('COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
+        throw new StreamError('STREAM_COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
     },
     pause: (topic, partitions) => {
@@ -359,11 +359,11 @@ function platformaticProducer(base: BaseOptions, o: ProducerOptions): StreamProd
         // One request per slice of at most maxRequestBytes, in order (see kafkajs-client.ts).
         for (const slice of slicesByBytes(records, o.maxRequestBytes ?? 512 * 1024)) await producer.send({ messages: slice.map(toMessage) });
       } catch (err) {
-        throw new StreamError('PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
+        throw new StreamError('STREAM_PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
     },
     transaction: () =>
-      Promise.reject(new StreamError('CONFIG_INVALID', 'transactions are not adapted on @platformatic/kafka: use the kafkajs client for exactly-once stages')),
+      Promise.reject(new StreamError('STREAM_CONFIG_INVALID', 'transactions are not adapted on @platformatic/kafka: use the kafkajs client for exactly-once stages')),
   };
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKafkajsClient, startService, type KafkaClient, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
 import { brokers, createTopics, readTopic, suffix } from '@fleetstream/test-kit';
-import { enrichService, type EnrichConfig, type EnrichService } from '../../src/index.ts';
+import { enrichDefinition, type EnrichConfig, type EnrichService } from '../../src/index.ts';
 
 export { scrapeMetric, suffix, waitFor } from '@fleetstream/test-kit';
 
@@ -104,7 +104,7 @@ export function holdReads(kafka: KafkaClient, topic: string, gate: Promise<void>
 
 /** Starts enrich in-process; `decorate` may wrap what the service is built from (e.g. its Kafka client). */
 export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: Record<string, string> = {}, decorate?: (deps: ServiceDeps<EnrichConfig>) => ServiceDeps<EnrichConfig>) {
-  const definition = decorate ? { ...enrichService, create: (deps: ServiceDeps<EnrichConfig>) => enrichService.create(decorate(deps)) } : enrichService;
+  const definition = decorate ? { ...enrichDefinition, create: (deps: ServiceDeps<EnrichConfig>) => enrichDefinition.create(decorate(deps)) } : enrichDefinition;
   const started = await startService(definition, {
     env: {
       KAFKA_BROKERS: brokers().join(','),

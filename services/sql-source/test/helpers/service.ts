@@ -1,5 +1,5 @@
 import { startService } from '@fleetstream/stream';
-import { sqlSource } from '../../src/definition.ts';
+import { sqlSourceDefinition } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 import { PG_URL } from './postgres.ts';
 
@@ -30,7 +30,7 @@ export function sourceEnv(opts: { table: string; output: string; checkpoint: str
 }
 
 export function startSource(env: Record<string, string>) {
-  return startService(sqlSource, { env, handleSignals: false });
+  return startService(sqlSourceDefinition, { env, handleSignals: false });
 }
 
 /** Counts of each key's records (to find duplicates and gaps). */
@@ -41,9 +41,10 @@ export function countByKey(records: { key: string | null }[]): Map<string, numbe
 }
 
 /** Reads a metric's summed value from a registry's text. */
-export async function metricValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string): Promise<number> {
+export async function metricValue(registry: { getSingleMetricAsString(name: string): Promise<string> }, name: string, labels: Record<string, string> = {}): Promise<number> {
   const text = await registry.getSingleMetricAsString(name);
+  const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   let sum = 0;
-  for (const line of text.split('\n')) if (line.startsWith(name)) sum += Number(line.split(' ').pop());
+  for (const line of text.split('\n')) if (line.startsWith(name) && wanted.every((w) => line.includes(w))) sum += Number(line.split(' ').pop());
   return sum;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { UsageError } from '../errors.ts';
 
 /** Faults `fleetstream chaos` knows how to inject (`--faults`, comma-separated; repeat one to inject it again). */
 export const FAULT_KINDS = [
@@ -44,10 +45,8 @@ export const CHAOS_USAGE = `usage: fleetstream chaos --events N [--seed S] [--js
   --keep          keep the run's Cassandra keyspace and PostgreSQL asset table
 exit codes: 0 nothing lost or unexplained, 1 a failed run (lost or unexplained > 0), 2 bad input`;
 
-/** Bad command-line input (exit code 2). */
-export class ChaosUsageError extends Error {
-  override name = 'ChaosUsageError';
-}
+/** Bad command-line input of `fleetstream chaos` (exit code 2). */
+export class ChaosUsageError extends UsageError {}
 
 function positiveInt(name: string, text: string | undefined, def: number): number {
   if (text === undefined) return def;

@@ -1,0 +1,62 @@
+import { DlqWriter, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
+import type { GatewayConfig } from './config.ts';
+import type { GatewayMetrics } from './gateway-metrics.ts';
+import { RawProducer } from './raw-producer.ts';
+import { toRawRecord, toSyntheticInbound, type RawInput } from './raw-record.ts';
+
+/** Where every listener's input goes: telemetry.raw, or the DLQ for what cannot be decoded. */
+export interface RawSink {
+  /** A device packet to telemetry.raw; resolves once Kafka acknowledged it (acks=all), rejects otherwise. */
+  forward(input: RawInput): Promise<void>;
+  /** An undecodable packet to the DLQ (original bytes, its reason); resolves once durable. */
+  deadLetter(input: RawInput, error: unknown): Promise<void>;
+  /** HTTP ingest's records; resolves once durable. */
+  produce(records: OutboundRecord[]): Promise<void>;
+  readonly producer: RawProducer;
+}
+
+/**
+ * The gateway's way out: one shared RawProducer (batched, acks=all) for telemetry.raw and the DLQ,
+ * counting what went out (records by topic; packets acked, rejected, dead-lettered).
+ */
+export function createRawSink(deps: ServiceDeps<GatewayConfig>, gm: GatewayMetrics): RawSink {
+  const { config, metrics } = deps;
+  const service = deps.name;
+  const log = deps.logger.child({ component: 'gateway' });
+  const kafkaProducer = deps.kafka.producer({ timeoutMs: config.GATEWAY_PRODUCE_TIMEOUT_MS });
+  const producer = new RawProducer({
+    producer: kafkaProducer,
+    admin: deps.kafka.admin(),
+    logger: log,
+    lingerMs: config.GATEWAY_LINGER_MS,
+    maxBatchRecords: config.GATEWAY_MAX_BATCH_RECORDS,
+    slowSendMs: config.GATEWAY_SLOW_SEND_MS,
+    probeIntervalMs: config.GATEWAY_PROBE_INTERVAL_MS,
+  });
+  // The DlqWriter only builds and counts dead letters here: they go out batched through RawProducer.
+  const dlq = new DlqWriter(kafkaProducer, metrics, { topic: config.DLQ_TOPIC });
+  const produce = async (records: OutboundRecord[]) => {
+    await producer.submit(records);
+    for (const r of records) metrics.recordsOut.inc({ service, topic: r.topic });
+  };
+  return {
+    producer,
+    produce,
+    forward: async (input) => {
+      try {
+        await produce([toRawRecord(input)]);
+      } catch (err) {
+        gm.packets.inc({ service, result: 'rejected' });
+        throw err;
+      }
+      gm.packets.inc({ service, result: 'acked' });
+    },
+    deadLetter: async (input, error) => {
+      const letters = [{ record: toSyntheticInbound(input), error }];
+      await produce(dlq.records(letters));
+      dlq.count(letters);
+      gm.packets.inc({ service, result: 'dlq' });
+      log.warn({ imei: input.key, remote: input.remote, code: (error as { code?: string }).code }, 'bad packet sent to the DLQ, not acknowledged');
+    },
+  };
+}
