@@ -18,5 +18,3 @@ export type { StoreConfig } from './config.ts';
 export { createStoreService, storeConcurrencyOptions } from './service.ts';
 export { storeDefinition } from './definition.ts';
 export * from './topology/index.ts';
-export { lineChartSvg } from './chart-svg.ts';
-export type { ChartSeries, LineChartOptions } from './chart-svg.ts';
