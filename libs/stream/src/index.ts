@@ -31,4 +31,4 @@ export { backoffDelay } from './backoff.ts';
 export { AdaptiveConcurrency } from './adaptive-concurrency.ts';
 export type { AdaptiveConcurrencyOptions } from './adaptive-concurrency.ts';
 export { AsyncOperator } from './async-operator.ts';
-export type { AsyncMode, AsyncOperatorOptions, AsyncFailure, AsyncResult } from './async-operator.ts';
+export type { AsyncOperatorOptions, AsyncOperatorHooks, AsyncRetryOptions, AsyncFailure, AsyncResult, OperatorClock } from './async-operator.ts';

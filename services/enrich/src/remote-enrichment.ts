@@ -1,9 +1,4 @@
-import {
-  AsyncOperator,
-  isRetryable,
-  type AsyncMode,
-  type StreamMetrics,
-} from '@fleetstream/stream';
+import { AsyncOperator, isRetryable, type StreamMetrics } from '@fleetstream/stream';
 import type { AssetLookup } from './asset-client.ts';
 import type { AssetCache } from './asset-cache.ts';
 import { AssetResolver } from './asset-resolver.ts';
@@ -21,7 +16,6 @@ export interface RemoteEnrichmentOptions {
   capacity: number;
   /** Deadline per event, counted from its arrival in the operator. */
   timeoutMs: number;
-  mode: AsyncMode;
   retry: { attempts: number; baseMs: number; maxMs: number };
   /** 'emit': a failed or late lookup still yields an event (`partial`/`missing`); 'dlq': it fails. */
   failurePolicy: 'emit' | 'dlq';
@@ -30,7 +24,7 @@ export interface RemoteEnrichmentOptions {
 /**
  * The remote path of enrich, as the service runs it and the bench measures it: the resolver (cache
  * and coalescing in front of the asset API) inside the async operator (capacity, deadline from
- * arrival, per-key order, retries), its metrics hooks bound to their label values once (prom-client
+ * arrival, retries), its metrics hooks bound to their label values once (prom-client
  * hashes a labels object on every call otherwise, several times per remote call).
  */
 export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
@@ -55,8 +49,6 @@ export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
   const operator = new AsyncOperator<string, Enrichment>({
     capacity: o.capacity,
     timeoutMs: o.timeoutMs,
-    mode: o.mode,
-    keyOf: (id) => id,
     call: (id, signal) =>
       resolver.resolve(id, signal).then((asset) => enrichmentOf(asset, 'remote')),
     retry: { ...o.retry, isRetryable },

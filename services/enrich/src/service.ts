@@ -57,7 +57,6 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
     core,
     capacity: config.ENRICH_CAPACITY,
     timeoutMs: config.ENRICH_TIMEOUT_MS,
-    mode: config.ENRICH_MODE,
     retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS },
     failurePolicy: config.ENRICH_FAILURE_POLICY,
   });
