@@ -1,6 +1,6 @@
 import type cassandra from 'cassandra-driver';
 import type { StreamAdmin } from '@fleetstream/stream';
-import { apply, appliedMigrations, loadTopology, plan, type DesiredTopology } from '../src/topology/index.ts';
+import { apply, appliedMigrations, loadTopology, plan, type DesiredTopology } from '../src/index.ts';
 import { cassandraClient, dropKeyspace, streamAdmin, suffix } from './helpers/cluster.ts';
 
 describe('topology plan / apply on the real Kafka and Cassandra', () => {
