@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { loadConfluentModule, type ConfluentModule } from '../src/kafka/confluent-client.ts';
+import { loadConfluentModule, type ConfluentModule } from './confluent-client.ts';
 
 export const CONFLUENT_VERSION = '1.10.1';
 

@@ -12,8 +12,9 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
-import { createConfluentClient, percentile, printMeasures, runStageBench, writeBenchResults } from '../src/index.ts';
-import type { BenchMeasure, KafkaClient } from '../src/index.ts';
+import type { KafkaClient } from '../src/index.ts';
+import { percentile, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from './bench-kit.ts';
+import { createConfluentClient } from './confluent-client.ts';
 import { ensureConfluent } from './confluent-install.ts';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');

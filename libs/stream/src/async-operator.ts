@@ -1,8 +1,6 @@
+import pLimit, { type LimitFunction } from 'p-limit';
 import { backoffDelay } from './backoff.ts';
 import { InvalidOptionError, StreamError } from './errors.ts';
-
-/** `ordered`: results emitted in input order; `unordered`: as they complete; `per-key`: one call at a time per key, in input order, keys independent. */
-export type AsyncMode = 'ordered' | 'unordered' | 'per-key';
 
 /** Retries of an {@link AsyncOperator}: exponential backoff with full jitter, within the deadline only. */
 export interface AsyncRetryOptions {
@@ -28,15 +26,30 @@ export interface AsyncOperatorHooks {
   onDuration?(ms: number): void;
 }
 
+/**
+ * The time source of an {@link AsyncOperator}: its clock and its timers, one object so that a test
+ * can drive both (a manual clock) instead of waiting on the wall clock.
+ */
+export interface OperatorClock {
+  /** Monotonic ms. */
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+/** `performance.now` and Node's timers. */
+export const systemClock: OperatorClock = {
+  now: () => performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
 /** Options of {@link AsyncOperator}. */
 export interface AsyncOperatorOptions<I, O> {
   /** Items holding a slot at once: a call in flight, or a call's retry waiting for its backoff. */
   capacity: number;
   /** Deadline counted from the moment the item enters the operator (queueing included); `Infinity` for none. */
   timeoutMs: number;
-  mode: AsyncMode;
-  /** Required for `per-key`: the key whose items are processed one after another, in input order. */
-  keyOf?: (item: I) => string;
   /** The async function. `signal` aborts (reason: {@link AsyncTimeoutError}) when the deadline passes. */
   call: (item: I, signal: AbortSignal) => Promise<O>;
   retry?: AsyncRetryOptions;
@@ -45,8 +58,8 @@ export interface AsyncOperatorOptions<I, O> {
    * result is a failure for the caller to route to the DLQ.
    */
   fallback?: (item: I, reason: AsyncFailure) => O;
-  /** Clock in ms, monotonic and advancing with real time; `performance.now` by default. */
-  now?: () => number;
+  /** {@link systemClock} by default. */
+  clock?: OperatorClock;
   hooks?: AsyncOperatorHooks;
 }
 
@@ -68,108 +81,73 @@ export class AsyncTimeoutError extends StreamError {
 }
 
 const TIMEOUT: AsyncFailure = Object.freeze({ kind: 'timeout' as const });
-// setTimeout fires at once for delays above this (2^31 - 1 ms).
+// setTimeout fires at once for delays above this (2^31 - 1 ms); a longer deadline re-arms.
 const MAX_TIMER_MS = 2_147_483_647;
 
-const QUEUED = 0;
-const RUNNING = 1; // holds a slot: a call in flight or a retry waiting for its backoff
-const DONE = 2;
-
+/** The items of one `process` call: they arrived together, so they share one deadline and one signal. */
 interface Batch<I, O> {
-  readonly entries: Entry<I, O>[];
-  readonly results: AsyncResult<I, O>[];
+  readonly items: readonly I[];
+  /** One result per item once answered; `undefined` while queued or running. */
+  readonly results: (AsyncResult<I, O> | undefined)[];
+  /** The items holding a slot, by index: what the deadline must release. */
+  readonly slots: (Slot | undefined)[];
   readonly arrivedAt: number;
   readonly deadline: number;
-  /**
-   * One signal for the whole batch: its items arrived together, so they share one deadline and
-   * every item still unfinished at that moment times out with it.
-   */
+  /** The deadline as an AbortSignal started at arrival: aborted by the batch's timer. */
   readonly controller: AbortController;
-  readonly onResult: ((r: AsyncResult<I, O>) => void) | undefined;
   readonly resolve: (results: AsyncResult<I, O>[]) => void;
-  readonly reject: (err: unknown) => void;
-  /** Entries without a result yet. */
+  timer: unknown;
+  /** Items without a result yet. */
   pending: number;
-  /** Entries whose result was not emitted yet. */
-  unemitted: number;
-  /** ordered mode: the next entry to emit. */
-  emitCursor: number;
-  /** The first error thrown by onResult, reported when the batch settles. */
-  callbackError: { error: unknown } | undefined;
 }
 
-interface Entry<I, O> {
-  readonly item: I;
+/** An item holding a slot: its p-limit function stays pending until `release`. */
+interface Slot {
   readonly index: number;
-  readonly batch: Batch<I, O>;
-  readonly key: string | undefined;
-  state: typeof QUEUED | typeof RUNNING | typeof DONE;
+  readonly release: () => void;
   attempts: number;
-  result: AsyncResult<I, O> | undefined;
-  retryTimer: NodeJS.Timeout | undefined;
-}
-
-/** The items of one key in per-key mode; the entry at `head` is the key's current one. */
-interface Lane<I, O> {
-  readonly entries: Entry<I, O>[];
-  head: number;
+  retryTimer: unknown;
 }
 
 /**
  * Flink's Async I/O with futures instead of threads: one promise-returning call per item, at most
  * `capacity` items holding a slot, a deadline per item counted from its arrival, retries with
  * backoff within that deadline, and exactly one result per item (value, fallback or failure:
- * never a silent drop).
+ * never a silent drop), in input order.
  *
- * Why not p-limit: p-limit holds a slot until the function's promise settles and can neither drop
- * one queued call at its deadline nor hold a call back until the previous one of its key is done.
- * Here the slots, the ready queue, the per-key lanes and the deadlines are one small scheduler,
- * so a timed-out call frees its slot at once (its signal aborts; its late result is ignored) and a
- * queued item times out without ever being called.
+ * The slots and their queue are p-limit's. The deadline is an AbortSignal started when the batch
+ * arrives: at that moment every unanswered item of the batch is answered (timeout or fallback),
+ * the signal aborts the calls, and each timed-out call's p-limit function returns, so its slot
+ * goes to the next queued item at once (the late result is ignored). A queued item whose deadline
+ * passed is never called: when p-limit hands it a slot its function returns without calling (see
+ * the README for what p-limit cannot do here).
  *
- * Cost per batch, not per item, where it can be: the items of a `process` call arrive together,
- * so they share one deadline, one AbortController and one entry in the deadline queue, and a
- * single timer serves the whole operator (armed for the oldest unfinished batch).
+ * Results come back in input order and nothing is emitted early: its one caller (enrich) sends
+ * distinct keys and reorders by index itself, so ordered or per-key emission would buy nothing.
  *
  * @example
- * const enrich = new AsyncOperator<TelemetryEvent, Asset>({
- *   capacity: 64, timeoutMs: 2_000, mode: 'per-key', keyOf: (e) => e.deviceId,
- *   call: (e, signal) => assets.lookup(e.deviceId, { signal }),
+ * const enrich = new AsyncOperator<string, Asset>({
+ *   capacity: 64, timeoutMs: 2_000,
+ *   call: (deviceId, signal) => assets.lookup(deviceId, { signal }),
  *   retry: { attempts: 3, baseMs: 20, maxMs: 500, isRetryable },
  * });
- * const results = await enrich.process(events);
+ * const results = await enrich.process(deviceIds);
  */
 export class AsyncOperator<I, O> {
-  readonly #capacity: number;
   readonly #timeoutMs: number;
-  readonly #mode: AsyncMode;
-  readonly #keyOf: ((item: I) => string) | undefined;
   readonly #call: (item: I, signal: AbortSignal) => Promise<O>;
   readonly #retry: AsyncRetryOptions | undefined;
   readonly #fallback: ((item: I, reason: AsyncFailure) => O) | undefined;
-  readonly #now: () => number;
+  readonly #clock: OperatorClock;
   readonly #hooks: AsyncOperatorHooks;
-
-  #running = 0;
+  readonly #limit: LimitFunction;
   #reportedInflight = 0;
-  /** Entries allowed to start, in arrival order (per-key: only each key's current entry). */
-  readonly #ready = new Fifo<Entry<I, O>>();
-  /** Batches in arrival order, hence deadline order; the single timer serves the head. */
-  readonly #deadlines = new Fifo<Batch<I, O>>();
-  readonly #lanes = new Map<string, Lane<I, O>>();
-  #timer: NodeJS.Timeout | undefined;
 
   constructor(opts: AsyncOperatorOptions<I, O>) {
     if (!Number.isInteger(opts.capacity) || opts.capacity < 1) {
       throw new InvalidOptionError('capacity', 'must be an integer >= 1');
     }
     if (!(opts.timeoutMs > 0)) throw new InvalidOptionError('timeoutMs', 'must be a number > 0');
-    if (opts.mode !== 'ordered' && opts.mode !== 'unordered' && opts.mode !== 'per-key') {
-      throw new InvalidOptionError('mode', "must be 'ordered', 'unordered' or 'per-key'");
-    }
-    if (opts.mode === 'per-key' && typeof opts.keyOf !== 'function') {
-      throw new InvalidOptionError('keyOf', "is required in mode 'per-key'");
-    }
     if (typeof opts.call !== 'function') throw new InvalidOptionError('call', 'must be a function');
     const retry = opts.retry;
     if (retry) {
@@ -186,114 +164,90 @@ export class AsyncOperator<I, O> {
         throw new InvalidOptionError('retry.isRetryable', 'must be a function');
       }
     }
-    this.#capacity = opts.capacity;
     this.#timeoutMs = opts.timeoutMs;
-    this.#mode = opts.mode;
-    this.#keyOf = opts.mode === 'per-key' ? opts.keyOf : undefined;
     this.#call = opts.call;
     this.#retry = retry;
     this.#fallback = opts.fallback;
-    this.#now = opts.now ?? (() => performance.now());
+    this.#clock = opts.clock ?? systemClock;
     this.#hooks = opts.hooks ?? {};
+    this.#limit = pLimit(opts.capacity);
   }
 
   /** Items holding a slot now (calls in flight, or retries waiting for their backoff). */
   get inFlight(): number {
-    return this.#running;
+    return this.#limit.activeCount;
   }
 
   /**
-   * Processes a batch: resolves with exactly one result per item, in input order. `onResult` sees
-   * each result as it is emitted: in the batch's input order (`ordered`), as they complete
-   * (`unordered`), or in input order within each key (`per-key`). Overlapping `process` calls
-   * share the slots and the per-key order (an item waits for the earlier items of its key, whatever
-   * their batch); ordered emission is per batch, so a slow batch (one partition) does not hold back
-   * another. If `onResult` throws, every item is still processed and the returned promise rejects
-   * with the first such error.
+   * Processes a batch: resolves with exactly one result per item, in input order, once every item
+   * is answered. Overlapping `process` calls share the slots, in arrival order.
    */
-  process(
-    items: readonly I[],
-    onResult?: (r: AsyncResult<I, O>) => void,
-  ): Promise<AsyncResult<I, O>[]> {
+  process(items: readonly I[]): Promise<AsyncResult<I, O>[]> {
     const n = items.length;
     if (n === 0) return Promise.resolve([]);
-    let keys: string[] | undefined;
-    if (this.#keyOf) {
-      // Keys first, so a throwing keyOf rejects the batch before anything is queued.
-      keys = new Array<string>(n);
-      try {
-        for (let i = 0; i < n; i++) keys[i] = this.#keyOf(items[i] as I);
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
-    return new Promise<AsyncResult<I, O>[]>((resolve, reject) => {
-      const arrivedAt = this.#now();
+    return new Promise<AsyncResult<I, O>[]>((resolve) => {
+      const arrivedAt = this.#clock.now();
       const batch: Batch<I, O> = {
-        entries: new Array<Entry<I, O>>(n),
-        results: new Array<AsyncResult<I, O>>(n),
+        items,
+        results: new Array<AsyncResult<I, O> | undefined>(n),
+        slots: new Array<Slot | undefined>(n),
         arrivedAt,
         deadline: arrivedAt + this.#timeoutMs,
         controller: new AbortController(),
-        onResult,
-        resolve,
-        reject,
+        resolve: resolve as (results: AsyncResult<I, O>[]) => void,
+        timer: undefined,
         pending: n,
-        unemitted: n,
-        emitCursor: 0,
-        callbackError: undefined,
       };
+      this.#armDeadline(batch);
       for (let i = 0; i < n; i++) {
-        const entry: Entry<I, O> = {
-          item: items[i] as I,
-          index: i,
-          batch,
-          key: keys?.[i],
-          state: QUEUED,
-          attempts: 0,
-          result: undefined,
-          retryTimer: undefined,
-        };
-        batch.entries[i] = entry;
-        if (entry.key === undefined) {
-          this.#ready.push(entry);
-          continue;
-        }
-        const lane = this.#lanes.get(entry.key);
-        if (lane) {
-          lane.entries.push(entry);
-        } else {
-          this.#lanes.set(entry.key, { entries: [entry], head: 0 });
-          this.#ready.push(entry);
-        }
+        // #run never rejects; the then reports the count once p-limit has taken the slot back.
+        void this.#limit(this.#run, batch, i).then(this.#reportInflight);
       }
-      this.#deadlines.push(batch);
-      this.#pump();
-      this.#arm();
     });
   }
 
-  /** Starts queued entries while slots are free. */
-  #pump(): void {
-    while (this.#running < this.#capacity) {
-      const entry = this.#ready.shift();
-      if (entry === undefined) break;
-      if (entry.state !== QUEUED) continue; // timed out while queued
-      entry.state = RUNNING;
-      this.#running++;
-      this.#attempt(entry);
-    }
-    if (this.#running !== this.#reportedInflight) {
-      this.#reportedInflight = this.#running;
-      this.#hooks.onInflight?.(this.#running);
-    }
+  #armDeadline(batch: Batch<I, O>): void {
+    if (batch.deadline === Infinity) return;
+    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(batch.deadline - this.#clock.now())));
+    batch.timer = this.#clock.setTimeout(() => {
+      batch.timer = undefined;
+      if (batch.pending === 0) return;
+      // A timer may fire a little early (whole-ms timers) or a very long deadline may need several.
+      if (this.#clock.now() < batch.deadline) this.#armDeadline(batch);
+      else this.#expire(batch);
+    }, delay);
   }
 
-  #attempt(entry: Entry<I, O>): void {
-    entry.attempts++;
+  /** The function p-limit runs in a slot: it settles when the item is answered, never rejects. */
+  readonly #run = (batch: Batch<I, O>, index: number): Promise<void> | undefined => {
+    this.#reportInflight();
+    if (batch.results[index] !== undefined) return undefined; // answered at its deadline while queued
+    if (this.#clock.now() >= batch.deadline) {
+      // Its deadline passed while queued but its timer has not run yet (another timer of the same
+      // moment freed this slot first): answer the whole batch now rather than call.
+      this.#expire(batch);
+      return undefined;
+    }
+    return new Promise<void>((release) => {
+      const slot: Slot = { index, release, attempts: 0, retryTimer: undefined };
+      batch.slots[index] = slot;
+      this.#attempt(batch, slot);
+    });
+  };
+
+  readonly #reportInflight = (): void => {
+    const n = this.#limit.activeCount;
+    if (n === this.#reportedInflight) return;
+    this.#reportedInflight = n;
+    this.#hooks.onInflight?.(n);
+  };
+
+  #attempt(batch: Batch<I, O>, slot: Slot): void {
+    slot.attempts++;
+    const item = batch.items[slot.index] as I;
     let promise: Promise<O>;
     try {
-      promise = this.#call(entry.item, entry.batch.controller.signal);
+      promise = this.#call(item, batch.controller.signal);
       if (typeof (promise as Partial<Promise<O>> | undefined)?.then !== 'function') {
         promise = Promise.resolve(promise);
       }
@@ -301,175 +255,71 @@ export class AsyncOperator<I, O> {
       promise = Promise.reject(err);
     }
     promise.then(
-      (value) => this.#onValue(entry, value),
-      (err: unknown) => this.#onError(entry, err),
+      (value) => this.#answer(batch, slot.index, { item, ok: true, value, fallback: false }),
+      (err: unknown) => this.#onError(batch, slot, err),
     );
   }
 
-  #onValue(entry: Entry<I, O>, value: O): void {
-    if (entry.state !== RUNNING) return; // a late result after the deadline: already answered
-    this.#settle(entry, { item: entry.item, ok: true, value, fallback: false });
-    this.#afterSettle(entry);
-  }
-
-  #onError(entry: Entry<I, O>, err: unknown): void {
-    if (entry.state !== RUNNING) return;
+  #onError(batch: Batch<I, O>, slot: Slot, err: unknown): void {
+    if (batch.results[slot.index] !== undefined) return; // a late failure after the deadline
     const retry = this.#retry;
-    if (retry && entry.attempts < retry.attempts && isRetryable(retry, err)) {
-      const delay = backoffDelay(entry.attempts, retry);
+    if (retry && slot.attempts < retry.attempts && isRetryable(retry, err)) {
+      const delay = backoffDelay(slot.attempts, retry);
       // Retry only if the next call can start before the deadline; otherwise fail now with the
       // real error rather than wait for a timeout that says less.
-      if (this.#now() + delay < entry.batch.deadline) {
+      if (this.#clock.now() + delay < batch.deadline) {
         this.#hooks.onRetry?.();
-        entry.retryTimer = setTimeout(() => {
-          entry.retryTimer = undefined;
-          if (entry.state === RUNNING) this.#attempt(entry);
+        slot.retryTimer = this.#clock.setTimeout(() => {
+          slot.retryTimer = undefined;
+          if (batch.results[slot.index] === undefined) this.#attempt(batch, slot);
         }, delay);
         return;
       }
     }
-    this.#settle(
-      entry,
-      this.#failed(entry, { kind: 'error', error: err, attempts: entry.attempts }),
-    );
-    this.#afterSettle(entry);
+    this.#answer(batch, slot.index, this.#failed(batch.items[slot.index] as I, { kind: 'error', error: err, attempts: slot.attempts }));
   }
 
   /** The result of a final failure: the fallback value when declared (and not throwing), else the failure. */
-  #failed(entry: Entry<I, O>, failure: AsyncFailure): AsyncResult<I, O> {
+  #failed(item: I, failure: AsyncFailure): AsyncResult<I, O> {
     if (this.#fallback) {
       try {
-        return {
-          item: entry.item,
-          ok: true,
-          value: this.#fallback(entry.item, failure),
-          fallback: true,
-        };
+        return { item, ok: true, value: this.#fallback(item, failure), fallback: true };
       } catch {
         // A throwing fallback must not lose the item: it goes to the DLQ with the original failure.
       }
     }
-    return { item: entry.item, ok: false, failure };
+    return { item, ok: false, failure };
   }
 
-  /** Records an entry's result and frees what it held; emission and pumping are the caller's. */
-  #settle(entry: Entry<I, O>, result: AsyncResult<I, O>): void {
-    const wasRunning = entry.state === RUNNING;
-    entry.state = DONE;
-    entry.result = result;
-    if (entry.retryTimer !== undefined) {
-      clearTimeout(entry.retryTimer);
-      entry.retryTimer = undefined;
+  /** Records an item's first result, frees its slot, and resolves the batch with its last one. */
+  #answer(batch: Batch<I, O>, index: number, result: AsyncResult<I, O>): void {
+    if (batch.results[index] !== undefined) return; // a late result after the deadline
+    batch.results[index] = result;
+    const slot = batch.slots[index];
+    if (slot) {
+      batch.slots[index] = undefined;
+      if (slot.retryTimer !== undefined) this.#clock.clearTimeout(slot.retryTimer);
+      slot.release();
     }
-    if (wasRunning) this.#running--;
-    if (entry.key !== undefined) this.#advanceLane(entry.key);
-    const batch = entry.batch;
-    this.#hooks.onDuration?.(this.#now() - batch.arrivedAt);
-    if (--batch.pending === 0 && this.#deadlines.peek() === batch && this.#timer !== undefined) {
-      // The timer waits for this batch's deadline: re-arm it for the next batch (or stop it).
-      clearTimeout(this.#timer);
-      this.#timer = undefined;
-      this.#arm();
+    this.#hooks.onDuration?.(this.#clock.now() - batch.arrivedAt);
+    if (--batch.pending > 0) return;
+    if (batch.timer !== undefined) {
+      this.#clock.clearTimeout(batch.timer);
+      batch.timer = undefined;
     }
+    batch.resolve(batch.results as AsyncResult<I, O>[]);
   }
 
-  #afterSettle(entry: Entry<I, O>): void {
-    this.#pump();
-    if (this.#mode === 'ordered') this.#flushOrdered(entry.batch);
-    else this.#emit(entry);
-  }
-
-  /** per-key: once a key's current entry is done, its next unfinished entry becomes ready. */
-  #advanceLane(key: string): void {
-    const lane = this.#lanes.get(key) as Lane<I, O>;
-    const entries = lane.entries;
-    const current = entries[lane.head] as Entry<I, O>;
-    if (current.state !== DONE) return; // a later entry of the key timed out while waiting
-    let head = lane.head + 1;
-    while (head < entries.length && (entries[head] as Entry<I, O>).state === DONE) head++;
-    if (head === entries.length) {
-      this.#lanes.delete(key);
-      return;
-    }
-    lane.head = head;
-    this.#ready.push(entries[head] as Entry<I, O>);
-    if (head >= 64 && head * 2 >= entries.length) {
-      entries.splice(0, head);
-      lane.head = 0;
-    }
-  }
-
-  #emit(entry: Entry<I, O>): void {
-    const batch = entry.batch;
-    const result = entry.result as AsyncResult<I, O>;
-    batch.results[entry.index] = result;
-    entry.result = undefined;
-    if (batch.onResult) {
-      try {
-        batch.onResult(result);
-      } catch (error) {
-        batch.callbackError ??= { error };
-      }
-    }
-    if (--batch.unemitted === 0) {
-      if (batch.callbackError) batch.reject(batch.callbackError.error);
-      else batch.resolve(batch.results);
-    }
-  }
-
-  /** ordered mode: emits the batch's results from its cursor up to the first unfinished item. */
-  #flushOrdered(batch: Batch<I, O>): void {
-    const entries = batch.entries;
-    while (batch.emitCursor < entries.length) {
-      const entry = entries[batch.emitCursor] as Entry<I, O>;
-      if (entry.state !== DONE) return;
-      batch.emitCursor++;
-      this.#emit(entry);
-    }
-  }
-
-  /** Arms the single timer for the oldest batch that still has unfinished items. */
-  #arm(): void {
-    if (this.#timer !== undefined) return;
-    let head = this.#deadlines.peek();
-    while (head && head.pending === 0) {
-      this.#deadlines.shift();
-      head = this.#deadlines.peek();
-    }
-    if (!head || head.deadline === Infinity) return;
-    const delay = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil(head.deadline - this.#now())));
-    this.#timer = setTimeout(this.#onTimer, delay);
-  }
-
-  readonly #onTimer = (): void => {
-    this.#timer = undefined;
-    const now = this.#now();
-    let expired = false;
-    for (let batch = this.#deadlines.peek(); batch; batch = this.#deadlines.peek()) {
-      if (batch.pending > 0 && batch.deadline > now) break;
-      this.#deadlines.shift();
-      if (batch.pending > 0) {
-        this.#expire(batch);
-        expired = true;
-      }
-    }
-    // One pump after all expiries, so no call starts for an item about to expire in this sweep.
-    if (expired) this.#pump();
-    this.#arm();
-  };
-
-  /** Times out every unfinished item of a batch whose deadline passed. */
+  /** The deadline passed: aborts the batch's calls and answers every unanswered item with a timeout. */
   #expire(batch: Batch<I, O>): void {
     // Abort first: the calls' rejections arrive later and are ignored, as the items are answered here.
     batch.controller.abort(new AsyncTimeoutError(this.#timeoutMs));
-    const ordered = this.#mode === 'ordered';
-    for (const entry of batch.entries) {
-      if (entry.state === DONE) continue;
+    const { items, results } = batch;
+    for (let i = 0; i < items.length && batch.pending > 0; i++) {
+      if (results[i] !== undefined) continue;
       this.#hooks.onTimeout?.();
-      this.#settle(entry, this.#failed(entry, TIMEOUT));
-      if (!ordered) this.#emit(entry);
+      this.#answer(batch, i, this.#failed(items[i] as I, TIMEOUT));
     }
-    if (ordered) this.#flushOrdered(batch);
   }
 }
 
@@ -478,34 +328,5 @@ function isRetryable(retry: AsyncRetryOptions, err: unknown): boolean {
     return retry.isRetryable(err);
   } catch {
     return false; // a throwing classifier means "do not retry", not a lost item
-  }
-}
-
-/** A FIFO queue over an array consumed from a head index: O(1) amortized, no per-item node. */
-class Fifo<T> {
-  #items: (T | undefined)[] = [];
-  #head = 0;
-
-  push(value: T): void {
-    this.#items.push(value);
-  }
-
-  peek(): T | undefined {
-    return this.#items[this.#head];
-  }
-
-  shift(): T | undefined {
-    const items = this.#items;
-    if (this.#head === items.length) return undefined;
-    const value = items[this.#head];
-    items[this.#head++] = undefined;
-    if (this.#head === items.length) {
-      items.length = 0;
-      this.#head = 0;
-    } else if (this.#head >= 1024 && this.#head * 2 >= items.length) {
-      items.splice(0, this.#head);
-      this.#head = 0;
-    }
-    return value;
   }
 }

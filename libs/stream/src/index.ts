@@ -8,8 +8,6 @@ export type * from './kafka/types.ts';
 export { createKafkajsClient } from './kafka/kafkajs-client.ts';
 // The @platformatic/kafka client is at '@fleetstream/stream/platformatic': importing it costs about a
 // second and 40 MB at start, which no service on kafkajs should pay.
-export { createConfluentClient, loadConfluentModule } from './kafka/confluent-client.ts';
-export type { ConfluentModule } from './kafka/confluent-client.ts';
 export { loadConfig, env, baseConfigShape, consumerConfigShape, baseConfigSchema, consumerConfigSchema } from './config.ts';
 export type { BaseConfig, ConsumerConfig } from './config.ts';
 export { createLogger } from './logger.ts';
@@ -38,6 +36,4 @@ export { backoffDelay } from './backoff.ts';
 export { AdaptiveConcurrency } from './adaptive-concurrency.ts';
 export type { AdaptiveConcurrencyOptions } from './adaptive-concurrency.ts';
 export { AsyncOperator } from './async-operator.ts';
-export type { AsyncMode, AsyncOperatorOptions, AsyncFailure, AsyncResult } from './async-operator.ts';
-export { runStageBench, benchTopics, benchProduce, writeBenchResults, printMeasures, percentile } from './bench-kit.ts';
-export type { BenchMeasure, StageRun } from './bench-kit.ts';
+export type { AsyncOperatorOptions, AsyncOperatorHooks, AsyncRetryOptions, AsyncFailure, AsyncResult, OperatorClock } from './async-operator.ts';

@@ -1,9 +1,10 @@
 // @servers kafka
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
-import { ConsumerRunner, createConfluentClient, createStreamMetrics, DlqWriter, kafkaStageHandler, loadConfluentModule } from '../src/index.ts';
+import { ConsumerRunner, createStreamMetrics, DlqWriter, kafkaStageHandler } from '../src/index.ts';
 import type { KafkaClient } from '../src/index.ts';
 import { createPlatformaticClient } from '../src/kafka/platformatic-client.ts';
+import { createConfluentClient, loadConfluentModule } from '../bench/confluent-client.ts';
 import { confluentDir } from '../bench/confluent-install.ts';
 import { brokers, committedOffsets, produceRange, rawKafka, suffix } from './helpers/kafka.ts';
 

@@ -61,7 +61,6 @@ function build(url: string, registry: Registry, timeoutMs = 10_000) {
     core,
     capacity: CAPACITY,
     timeoutMs,
-    mode: 'per-key',
     retry: { attempts: 3, baseMs: 50, maxMs: 500 },
     failurePolicy: 'emit',
   });

@@ -17,7 +17,6 @@ export const enrichConfigSchema = z.object({
   ASSET_API_READ_TIMEOUT_MS: env.int(2_000, { min: 1, max: 60_000 }),
   ENRICH_CAPACITY: env.int(200, { min: 1, max: 100_000 }),
   ENRICH_TIMEOUT_MS: env.int(1_000, { min: 1, max: 600_000 }),
-  ENRICH_MODE: z.enum(['per-key', 'ordered', 'unordered'], { message: 'must be per-key, ordered or unordered' }).default('per-key'),
   ENRICH_RETRY_ATTEMPTS: env.int(3, { min: 1, max: 20 }),
   ENRICH_RETRY_BASE_MS: env.int(50, { min: 0, max: 60_000 }),
   ENRICH_RETRY_MAX_MS: env.int(500, { min: 0, max: 600_000 }),

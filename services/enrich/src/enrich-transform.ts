@@ -34,7 +34,7 @@ export interface EnrichTransformOptions {
 /**
  * The transformation: parse each value once, look up the table then the cache synchronously, send
  * only the distinct missing devices through the async operator, and build the outputs in input
- * order (so per-device order holds whatever the operator's mode). Unparseable records and, under
+ * order (so per-device order holds however the operator's calls complete). Unparseable records and, under
  * the dlq policy, failed lookups become dead letters; nothing is dropped.
  */
 export function createEnrichTransform(o: EnrichTransformOptions): (records: InboundRecord[]) => Promise<TransformResult> {

@@ -1,7 +1,6 @@
 import {
   AsyncOperator,
   isRetryable,
-  type AsyncMode,
   type StreamMetrics,
 } from '@fleetstream/stream';
 import { AssetApiClient, type AssetLookup } from './asset-client.ts';
@@ -22,7 +21,6 @@ export interface RemoteEnrichmentOptions {
   capacity: number;
   /** Deadline per event, counted from its arrival in the operator. */
   timeoutMs: number;
-  mode: AsyncMode;
   retry: { attempts: number; baseMs: number; maxMs: number };
   /** 'emit': a failed or late lookup still yields an event (`partial`/`missing`); 'dlq': it fails. */
   failurePolicy: 'emit' | 'dlq';
@@ -31,7 +29,7 @@ export interface RemoteEnrichmentOptions {
 /**
  * The remote path of enrich, as the service runs it and the bench measures it: the resolver (cache
  * and coalescing in front of the asset API) inside the async operator (capacity, deadline from
- * arrival, per-key order, retries), its metrics hooks bound to their label values once (prom-client
+ * arrival, retries), its metrics hooks bound to their label values once (prom-client
  * hashes a labels object on every call otherwise, several times per remote call).
  */
 export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
@@ -56,8 +54,6 @@ export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
   const operator = new AsyncOperator<string, Enrichment>({
     capacity: o.capacity,
     timeoutMs: o.timeoutMs,
-    mode: o.mode,
-    keyOf: (id) => id,
     call: (id, signal) =>
       resolver.resolve(id, signal).then((asset) => enrichmentOf(asset, 'remote')),
     retry: { ...o.retry, isRetryable },
@@ -88,7 +84,6 @@ export function remoteEnrichmentFromConfig(config: EnrichConfig, o: Pick<RemoteE
     lookup: (id) => client.lookup(id),
     capacity: config.ENRICH_CAPACITY,
     timeoutMs: config.ENRICH_TIMEOUT_MS,
-    mode: config.ENRICH_MODE,
     retry: { attempts: config.ENRICH_RETRY_ATTEMPTS, baseMs: config.ENRICH_RETRY_BASE_MS, maxMs: config.ENRICH_RETRY_MAX_MS },
     failurePolicy: config.ENRICH_FAILURE_POLICY,
   });

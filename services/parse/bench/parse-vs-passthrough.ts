@@ -4,7 +4,7 @@
  * record each, so records/s in = packets/s. Writes bench/results/parse.json.
  */
 import { randomUUID } from 'node:crypto';
-import { benchProduce, benchTopics, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from '@fleetstream/stream';
+import { benchProduce, benchTopics, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from '@fleetstream/stream/bench-kit';
 import { parseTransform } from '../src/transform.ts';
 import { benchPacket as packet } from './bench-packets.ts';
 

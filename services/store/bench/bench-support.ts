@@ -12,7 +12,7 @@ import { uuidFromKey } from '@fleetstream/telemetry';
 import { createCassandraClient } from '../src/cassandra-client.ts';
 import { storeDefinition } from '../src/index.ts';
 import { createStoreService } from '../src/service.ts';
-import { apply, loadTopology, plan } from '../src/topology/index.ts';
+import { apply, loadTopology, plan } from '@fleetstream/topology';
 import { createKafkajsClient } from '@fleetstream/stream';
 
 export const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');

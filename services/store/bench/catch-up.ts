@@ -9,8 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchMeasure } from '@fleetstream/stream';
-import { lineChartSvg } from '../src/chart-svg.ts';
+import type { BenchMeasure } from '@fleetstream/stream/bench-kit';
+import { lineChartSvg } from './chart-svg.ts';
 import { dayOf } from '../src/event.ts';
 import { benchEvent, cassandraClient, committedLag, createTopics, dropKeyspace, freshKeyspace, id, kafka, metricSum, produceEvents, sleep, startStore } from './bench-support.ts';
 

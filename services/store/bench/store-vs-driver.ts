@@ -11,7 +11,7 @@
  * ratio is what the store keeps of it.
  */
 import cassandra from 'cassandra-driver';
-import type { BenchMeasure } from '@fleetstream/stream';
+import type { BenchMeasure } from '@fleetstream/stream/bench-kit';
 import { cassandraClient, cpuMeter, createTopics, dropKeyspace, freshKeyspace, histogramSumCount, id, metricSum, produceEvents, sleep, startStore, type CpuUse } from './bench-support.ts';
 
 type Call = { kind: 'execute'; query: string; params: unknown[] } | { kind: 'batch'; queries: { query: string; params: unknown[] }[] };

@@ -9,7 +9,7 @@
  * Prints a table and writes bench/results/store.json (bench/results/store-<only>.json with --only).
  * Needs KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS.
  */
-import { printMeasures, writeBenchResults, type BenchMeasure } from '@fleetstream/stream';
+import { printMeasures, writeBenchResults, type BenchMeasure } from '@fleetstream/stream/bench-kit';
 import { quick } from './bench-support.ts';
 import { benchStoreVsDriver } from './store-vs-driver.ts';
 import { benchCatchUp } from './catch-up.ts';

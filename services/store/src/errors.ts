@@ -6,14 +6,10 @@ import { FleetstreamError } from '@fleetstream/stream';
  * Codes are listed in the README of the store.
  */
 export const StoreErrorCodes = [
-  'STORE_TOPOLOGY_INVALID',
-  'STORE_MIGRATION_CHANGED',
-  'STORE_MIGRATION_FAILED',
-  'STORE_DELETE_NOT_ALLOWED',
   'STORE_QUERY_INVALID',
 ] as const;
 
 export type StoreErrorCode = (typeof StoreErrorCodes)[number];
 
-/** The errors of the store and the topology tool (the base is libs/stream's). */
+/** The errors of the store (the base is libs/stream's). */
 export class StoreError extends FleetstreamError<StoreErrorCode> {}

@@ -1,6 +1,6 @@
 /**
  * @fleetstream/store/lib — what tools (the fleetstream CLI, tests) use from the store without
- * starting it: the writer, the read path, the Cassandra client and the topology tool.
+ * starting it: the writer, the read path and the Cassandra client (the topology tool is @fleetstream/topology).
  */
 export * from './errors.ts';
 export { cassandraConnection, createCassandraClient } from './cassandra-client.ts';
@@ -15,6 +15,3 @@ export { cassandraConfigSchema, cassandraConfigShape, storeConfigSchema } from '
 export type { StoreConfig } from './config.ts';
 export { createStoreService, storeConcurrencyOptions } from './service.ts';
 export { storeDefinition } from './index.ts';
-export * from './topology/index.ts';
-export { lineChartSvg } from './chart-svg.ts';
-export type { ChartSeries, LineChartOptions } from './chart-svg.ts';

@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { up, down } from '@fleetstream/devstack';
-import { printMeasures, writeBenchResults, type BenchMeasure } from '@fleetstream/stream';
+import { printMeasures, writeBenchResults, type BenchMeasure } from '@fleetstream/stream/bench-kit';
 import { Supervisor } from '../src/demo/supervisor.ts';
 import { startPipeline, startSimulator, type Pipeline } from '../src/demo/pipeline.ts';
 import { scrape, type Snapshot } from '../src/demo/view.ts';

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import type { KafkaClient, StreamAdmin } from '@fleetstream/stream';
-import { apply, DEFAULT_TOPOLOGY_FILE, describeAction, loadTopology, plan, StoreError, type DesiredTopology } from '@fleetstream/store/lib';
+import { apply, DEFAULT_TOPOLOGY_FILE, describeAction, loadTopology, plan, TopologyError, type DesiredTopology } from '@fleetstream/topology';
 import { cassandraFromEnv, kafkaFromEnv } from './connections.ts';
 import { formatTable } from './format-table.ts';
 import { UsageError } from './errors.ts';
@@ -36,7 +36,7 @@ function loadDesired(file: string | undefined, topicPrefix: string | undefined):
       positionsTtlSeconds: ttl ? Number(ttl) : undefined,
     });
   } catch (err) {
-    if (err instanceof StoreError) throw new UsageError(err.message);
+    if (err instanceof TopologyError) throw new UsageError(err.message);
     throw err;
   }
 }

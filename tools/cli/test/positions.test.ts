@@ -3,7 +3,8 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { AdaptiveConcurrency, createKafkajsClient } from '@fleetstream/stream';
-import { apply, createCassandraClient, decodeStoredEvent, loadTopology, plan, PositionWriter } from '@fleetstream/store/lib';
+import { createCassandraClient, decodeStoredEvent, PositionWriter } from '@fleetstream/store/lib';
+import { apply, loadTopology, plan } from '@fleetstream/topology';
 import { uuidFromKey } from '@fleetstream/telemetry';
 import type cassandra from 'cassandra-driver';
 

@@ -145,17 +145,15 @@ function kafkajsConsumer(kafka: InstanceType<typeof Kafka>, o: ConsumerOptions):
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
-        eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale, pause }) => {
+        eachBatch: async ({ batch, heartbeat, resolveOffset, isStale }) => {
           const records = batch.messages.map((m) => toInbound(batch.topic, batch.partition, m));
           await handler(
             { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() },
-            { heartbeat, resolveOffset, isRunning, isStale, pause },
+            { heartbeat, resolveOffset, isStale },
           );
         },
       }),
     commit: (offsets) => consumer.commitOffsets(offsets),
-    pause: (topic, partitions) => consumer.pause([{ topic, partitions }]),
-    resume: (topic, partitions) => consumer.resume([{ topic, partitions }]),
     disconnect: () => consumer.disconnect(),
     onAssigned: (listener) => {
       consumer.on(GROUP_JOIN, (e) => {

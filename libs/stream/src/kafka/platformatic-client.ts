@@ -113,7 +113,6 @@ interface PartitionQueue {
   records: InboundRecord[];
   bytes: number;
   running: boolean;
-  paused: boolean;
   /** Bumped when the partition's buffered and in-flight records became stale (a rebalance). */
   epoch: number;
 }
@@ -165,7 +164,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
   const queueOf = (topic: string, partition: number): PartitionQueue => {
     const key = `${topic}:${partition}`;
     let q = queues.get(key);
-    if (!q) queues.set(key, (q = { topic, partition, records: [], bytes: 0, running: false, paused: false, epoch: 0 }));
+    if (!q) queues.set(key, (q = { topic, partition, records: [], bytes: 0, running: false, epoch: 0 }));
     return q;
   };
 
@@ -206,7 +205,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
     if (!running || !handler) return;
     for (const q of queues.values()) {
       if (active >= concurrency) return;
-      if (q.running || q.paused || q.records.length === 0) continue;
+      if (q.running || q.records.length === 0) continue;
       void runBatch(q, handler);
     }
   }
@@ -228,15 +227,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
     const control: BatchControl = {
       heartbeat: () => Promise.resolve(),
       resolveOffset: () => undefined,
-      isRunning: () => running,
       isStale: () => q.epoch !== epoch,
-      pause: () => {
-        q.paused = true;
-        return () => {
-          q.paused = false;
-          schedule();
-        };
-      },
     };
     let requeued = false;
     try {
@@ -301,13 +292,6 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
       } catch (err) {
         throw new StreamError('STREAM_COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
-    },
-    pause: (topic, partitions) => {
-      for (const p of partitions) queueOf(topic, p).paused = true;
-    },
-    resume: (topic, partitions) => {
-      for (const p of partitions) queueOf(topic, p).paused = false;
-      schedule();
     },
     disconnect: async () => {
       running = false;

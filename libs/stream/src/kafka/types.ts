@@ -50,11 +50,8 @@ export interface BatchControl {
   heartbeat(): Promise<void>;
   /** Sets the fetch position after `offset` (not a commit). */
   resolveOffset(offset: string): void;
-  isRunning(): boolean;
   /** True when the batch became stale (a seek or a rebalance took the partition). */
   isStale(): boolean;
-  /** Pauses this partition's fetching; returns the function that resumes it. */
-  pause(): () => void;
 }
 
 export type Assignment = { topic: string; partitions: number[] }[];
@@ -64,8 +61,6 @@ export interface StreamConsumer {
   /** Starts fetching; the handler is awaited per partition batch. */
   run(handler: (batch: PartitionBatch, control: BatchControl) => Promise<void>): Promise<void>;
   commit(offsets: TopicPartitionOffset[]): Promise<void>;
-  pause(topic: string, partitions: number[]): void;
-  resume(topic: string, partitions: number[]): void;
   /** Stops fetching and waits for running handlers, then leaves the group. */
   disconnect(): Promise<void>;
   onAssigned(listener: (assignment: Assignment) => void): void;

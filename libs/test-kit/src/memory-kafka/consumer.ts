@@ -16,7 +16,6 @@ interface Owned {
   partition: number;
   /** Next offset to fetch: the committed offset at assignment, then after what the handler resolved. */
   position: bigint;
-  paused: boolean;
 }
 
 /**
@@ -86,21 +85,6 @@ export class MemoryConsumer implements StreamConsumer {
     this.#kafka.commitOffsets(this.#o.groupId, offsets, 'consumer');
   }
 
-  pause(topic: string, partitions: number[]): void {
-    for (const p of partitions) {
-      const o = this.#owned.get(`${topic}:${p}`);
-      if (o) o.paused = true;
-    }
-  }
-
-  resume(topic: string, partitions: number[]): void {
-    for (const p of partitions) {
-      const o = this.#owned.get(`${topic}:${p}`);
-      if (o) o.paused = false;
-    }
-    this.#kafka.notify();
-  }
-
   /** Stops fetching, waits for running handlers, leaves the group (the others rebalance without waiting for this call). */
   async disconnect(): Promise<void> {
     if (!this.#running) return;
@@ -161,7 +145,7 @@ export class MemoryConsumer implements StreamConsumer {
       const position =
         committed ??
         (this.#o.fromBeginning === false ? this.#kafka.partitions(topic)[partition]!.end : 0n);
-      this.#owned.set(key, { topic, partition, position, paused: false });
+      this.#owned.set(key, { topic, partition, position });
       void this.#loop(key, generation);
     }
     const assignment = this.assignment;
@@ -178,7 +162,7 @@ export class MemoryConsumer implements StreamConsumer {
     const readCommitted = this.#o.readCommitted !== false;
     while (this.#live(generation)) {
       const fetched =
-        owned.paused || this.#revoking
+        this.#revoking
           ? undefined
           : log.read(owned.position, {
               maxRecords: this.#kafka.options.fetchMaxRecords,
@@ -198,7 +182,7 @@ export class MemoryConsumer implements StreamConsumer {
       let resolved: bigint | undefined;
       let crashed: Error | undefined;
       try {
-        if (!this.#live(generation) || owned.paused || this.#revoking) continue;
+        if (!this.#live(generation) || this.#revoking) continue;
         const control: BatchControl = {
           heartbeat: async () => {
             this.heartbeats += 1;
@@ -207,12 +191,7 @@ export class MemoryConsumer implements StreamConsumer {
               throw kafkaError('REBALANCE_IN_PROGRESS', 'the group is rebalancing', true);
           },
           resolveOffset: (offset) => void (resolved = BigInt(offset)),
-          isRunning: () => this.#running,
           isStale: () => this.#generation !== generation,
-          pause: () => {
-            owned.paused = true;
-            return () => this.resume(owned.topic, [owned.partition]);
-          },
         };
         const batch: PartitionBatch = {
           topic: owned.topic,

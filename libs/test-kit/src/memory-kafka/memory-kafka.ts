@@ -214,7 +214,7 @@ export class MemoryKafka implements KafkaClient {
     this.notify();
   }
 
-  /** Resolves at the next change of any log, assignment, pause or stop. */
+  /** Resolves at the next change of any log, assignment or stop. */
   changed(): Promise<void> {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }

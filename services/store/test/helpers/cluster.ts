@@ -1,6 +1,6 @@
 import cassandra from 'cassandra-driver';
 import { createCassandraClient } from '../../src/cassandra-client.ts';
-import { apply, loadTopology, plan, type DesiredTopology } from '../../src/topology/index.ts';
+import { apply, loadTopology, plan, type DesiredTopology } from '@fleetstream/topology';
 import { createKafkajsClient } from '@fleetstream/stream';
 import { uuidFromKey } from '@fleetstream/telemetry';
 import { brokers, suffix } from '@fleetstream/test-kit';

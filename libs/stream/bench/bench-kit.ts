@@ -3,13 +3,13 @@ import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
-import { createKafkajsClient } from './kafka/kafkajs-client.ts';
-import { createStreamMetrics } from './metrics.ts';
-import { ConsumerRunner } from './consumer-runner.ts';
-import { DlqWriter } from './dlq.ts';
-import { kafkaStageHandler, type Transform } from './stage.ts';
-import type { OutboundRecord } from './types.ts';
-import type { KafkaClient } from './kafka/types.ts';
+import { createKafkajsClient } from '../src/kafka/kafkajs-client.ts';
+import { createStreamMetrics } from '../src/metrics.ts';
+import { ConsumerRunner } from '../src/consumer-runner.ts';
+import { DlqWriter } from '../src/dlq.ts';
+import { kafkaStageHandler, type Transform } from '../src/stage.ts';
+import type { OutboundRecord } from '../src/types.ts';
+import type { KafkaClient } from '../src/kafka/types.ts';
 
 /** One line of bench/results.json (issue 11's format). */
 export interface BenchMeasure {

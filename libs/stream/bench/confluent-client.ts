@@ -1,10 +1,10 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { StreamError } from '../errors.ts';
-import type { Headers, InboundRecord, OutboundRecord } from '../types.ts';
-import { slicesByBytes } from './kafkajs-client.ts';
-import type { Assignment, ConsumerOptions, KafkaClient, KafkaConnection, ProducerOptions, StreamAdmin, StreamConsumer, StreamProducer, TopicSpec } from './types.ts';
+import { StreamError } from '../src/errors.ts';
+import type { Headers, InboundRecord, OutboundRecord } from '../src/types.ts';
+import { slicesByBytes } from '../src/kafka/kafkajs-client.ts';
+import type { Assignment, ConsumerOptions, KafkaClient, KafkaConnection, ProducerOptions, StreamAdmin, StreamConsumer, StreamProducer, TopicSpec } from '../src/kafka/types.ts';
 
 /**
  * The part of @confluentinc/kafka-javascript's KafkaJS-compatible API this adapter uses. The package
@@ -34,20 +34,14 @@ interface ConfluentBatchPayload {
   batch: { topic: string; partition: number; highWatermark: string; messages: ConfluentMessage[]; lastOffset(): string };
   heartbeat(): Promise<void>;
   resolveOffset(offset: string): void;
-  isRunning(): boolean;
   isStale(): boolean;
-  pause(): () => void;
 }
-
-type TopicPartitions = { topic: string; partitions: number[] }[];
 
 interface ConfluentConsumer {
   connect(): Promise<void>;
   subscribe(options: { topics: string[] }): Promise<void>;
   run(options: { partitionsConsumedConcurrently: number; eachBatchAutoResolve: boolean; eachBatch: (payload: ConfluentBatchPayload) => Promise<void> }): Promise<void>;
   commitOffsets(offsets: { topic: string; partition: number; offset: string }[]): Promise<void>;
-  pause(topics: TopicPartitions): void;
-  resume(topics: TopicPartitions): void;
   disconnect(): Promise<void>;
 }
 
@@ -178,7 +172,7 @@ function confluentConsumer(kafka: ConfluentKafka, o: ConsumerOptions): StreamCon
       consumer.run({
         partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, heartbeat, resolveOffset, isRunning, isStale, pause }) => {
+        eachBatch: async ({ batch, heartbeat, resolveOffset, isStale }) => {
           const records: InboundRecord[] = batch.messages.map((m) => ({
             topic: batch.topic,
             partition: batch.partition,
@@ -188,7 +182,7 @@ function confluentConsumer(kafka: ConfluentKafka, o: ConsumerOptions): StreamCon
             headers: toHeaders(m.headers),
             timestamp: Number(m.timestamp),
           }));
-          await handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() }, { heartbeat, resolveOffset, isRunning, isStale, pause });
+          await handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() }, { heartbeat, resolveOffset, isStale });
         },
       }),
     commit: async (offsets) => {
@@ -198,8 +192,6 @@ function confluentConsumer(kafka: ConfluentKafka, o: ConsumerOptions): StreamCon
         throw new StreamError('STREAM_COMMIT_FAILED', `commit of ${offsets.length} offsets failed: ${(err as Error).message}`, { retryable: true, cause: err });
       }
     },
-    pause: (topic, partitions) => consumer.pause([{ topic, partitions }]),
-    resume: (topic, partitions) => consumer.resume([{ topic, partitions }]),
     disconnect: () => consumer.disconnect(),
     onAssigned: (listener) => void assignedListeners.push(listener),
     onRebalancing: (listener) => void rebalancingListeners.push(listener),

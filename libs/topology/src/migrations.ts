@@ -1,5 +1,5 @@
 import type cassandra from 'cassandra-driver';
-import { StoreError } from '../errors.ts';
+import { TopologyError } from './errors.ts';
 import type { DesiredTopology, Migration } from './desired.ts';
 
 /** The table, in the keyspace, that records applied migrations. */
@@ -31,7 +31,7 @@ export function renderMigration(m: Migration, c: DesiredTopology['cassandra']): 
     .join('\n')
     .replace(/\{\{([A-Z_]+)\}\}/g, (all, name: string) => {
       const v = vars[name];
-      if (v === undefined) throw new StoreError('STORE_TOPOLOGY_INVALID', `migration ${m.version}: unknown placeholder ${all}`);
+      if (v === undefined) throw new TopologyError('TOPOLOGY_INVALID', `migration ${m.version}: unknown placeholder ${all}`);
       return v;
     });
   return text
@@ -60,7 +60,7 @@ export async function applyMigration(client: cassandra.Client, c: DesiredTopolog
     try {
       await client.execute(cql, [], { prepare: false });
     } catch (err) {
-      throw new StoreError('STORE_MIGRATION_FAILED', `migration ${m.version}-${m.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { version: m.version } });
+      throw new TopologyError('TOPOLOGY_MIGRATION_FAILED', `migration ${m.version}-${m.name} failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err, details: { version: m.version } });
     }
   }
   // The table lives in the keyspace, which the first migration creates.

@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.ts';
+import { TopologyError } from './errors.ts';
 import type { DesiredTopology } from './desired.ts';
 import { applyMigration } from './migrations.ts';
 import type { TopologyAction, TopologyClients } from './plan.ts';
@@ -15,7 +15,7 @@ export async function apply(
   options: { allowDelete?: boolean; onAction?: (a: TopologyAction) => void } = {},
 ): Promise<void> {
   if (!options.allowDelete && actions.some((a) => a.kind === 'delete-topic')) {
-    throw new StoreError('STORE_DELETE_NOT_ALLOWED', 'the plan deletes topics; pass --allow-delete to apply it');
+    throw new TopologyError('TOPOLOGY_DELETE_NOT_ALLOWED', 'the plan deletes topics; pass --allow-delete to apply it');
   }
   const migrations = new Map(desired.cassandra.migrations.map((m) => [m.version, m]));
   for (const a of actions) {
@@ -35,7 +35,7 @@ export async function apply(
         break;
       case 'apply-migration': {
         const m = migrations.get(a.version);
-        if (!m) throw new StoreError('STORE_TOPOLOGY_INVALID', `migration ${a.version} is not in the topology`);
+        if (!m) throw new TopologyError('TOPOLOGY_INVALID', `migration ${a.version} is not in the topology`);
         await applyMigration(clients.cassandra, desired.cassandra, m);
         break;
       }

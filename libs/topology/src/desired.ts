@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { StoreError } from '../errors.ts';
+import { TopologyError } from './errors.ts';
 
 /** One topic as it should be. */
 export interface DesiredTopic {
@@ -49,10 +49,10 @@ interface TopologyFile {
 const MIGRATION_FILE = /^(\d{3,})-([a-z0-9-]+)\.cql$/;
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,47}$/;
 
-const invalid = (message: string) => new StoreError('STORE_TOPOLOGY_INVALID', message);
+const invalid = (message: string) => new TopologyError('TOPOLOGY_INVALID', message);
 
 /** The topology.json of the repository (topology/topology.json). */
-export const DEFAULT_TOPOLOGY_FILE = resolve(dirname(new URL(import.meta.url).pathname), '../../../../topology/topology.json');
+export const DEFAULT_TOPOLOGY_FILE = resolve(dirname(new URL(import.meta.url).pathname), '../../../topology/topology.json');
 
 /** Reads the migrations folder: `NNN-name.cql` files in version order (duplicate versions are an error). */
 export function readMigrations(dir: string): Migration[] {
@@ -76,7 +76,7 @@ export function loadTopology(file: string = DEFAULT_TOPOLOGY_FILE, overrides: To
   try {
     raw = JSON.parse(readFileSync(file, 'utf8')) as TopologyFile;
   } catch (err) {
-    throw new StoreError('STORE_TOPOLOGY_INVALID', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new TopologyError('TOPOLOGY_INVALID', `cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   if (!Array.isArray(raw.topics) || typeof raw.cassandra !== 'object') throw invalid(`${file}: needs "topics" and "cassandra"`);
   const prefix = overrides.topicPrefix ?? raw.topicPrefix ?? '';

@@ -1,7 +1,7 @@
 // @servers kafka cassandra
 import type cassandra from 'cassandra-driver';
 import type { StreamAdmin } from '@fleetstream/stream';
-import { apply, appliedMigrations, loadTopology, plan, type DesiredTopology } from '../src/topology/index.ts';
+import { apply, appliedMigrations, loadTopology, plan, type DesiredTopology } from '../src/index.ts';
 import { cassandraClient, dropKeyspace, streamAdmin, suffix } from './helpers/cluster.ts';
 
 describe('topology plan / apply on the real Kafka and Cassandra', () => {
@@ -96,6 +96,6 @@ describe('topology plan / apply on the real Kafka and Cassandra', () => {
     expect(plain.actions).toEqual([]);
     expect(plain.warnings).toHaveLength(lowered.topics.filter((t) => !t.name.endsWith('sql-source.checkpoints')).length);
     expect(withDelete.actions).toEqual([{ kind: 'delete-topic', topic: `${prefix}telemetry.raw` }]);
-    await expect(apply(withDelete.actions, lowered, { admin, cassandra: client })).rejects.toMatchObject({ code: 'STORE_DELETE_NOT_ALLOWED' });
+    await expect(apply(withDelete.actions, lowered, { admin, cassandra: client })).rejects.toMatchObject({ code: 'TOPOLOGY_DELETE_NOT_ALLOWED' });
   });
 });
