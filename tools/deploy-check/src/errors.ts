@@ -7,6 +7,8 @@ export const ErrorCodes = {
   PATCH_INVALID: 'DEPLOY_PATCH_INVALID',
   PROMQL_INVALID: 'DEPLOY_PROMQL_INVALID',
   KUBECTL_FAILED: 'DEPLOY_KUBECTL_FAILED',
+  COMPOSE_FAILED: 'DEPLOY_COMPOSE_FAILED',
+  COMPOSE_TIMEOUT: 'DEPLOY_COMPOSE_TIMEOUT',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
