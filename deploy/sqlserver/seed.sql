@@ -1,9 +1,10 @@
 -- The asset register that services/sql-source polls (SQL_DIALECT=mssql, SQL_TABLE=dbo.assets).
 -- Idempotent: run by the compose one-shot `sqlserver-seed` on every `docker compose up`.
---   updated_at   the timestamp column the source polls by (with asset_id as the unique tie-breaker)
---   row_version  SQL Server rowversion: changes on every update (for change tracking and debugging)
---   is_deleted   soft delete: the source emits a tombstone for the asset
--- device_id values match the simulator's IMEIs 356000000000001 .. 356000000000200.
+--   row_version  SQL Server rowversion: the source polls by (row_version, asset_id) in its exact
+--                rowversion mode (SQL_MODE=rowversion, SQL_ORDER_COLUMN=row_version, SQL_ID_COLUMN=asset_id)
+--   updated_at   the timestamp column (the source reports its lag by it)
+--   is_deleted   soft delete: the source emits a tombstone for the asset (SQL_DELETED_COLUMN=is_deleted)
+-- device_id values are the simulator's IMEIs 356307040000000 .. 356307040000199 (its default fleet).
 IF DB_ID(N'fleetstream') IS NULL CREATE DATABASE fleetstream;
 GO
 USE fleetstream;
@@ -43,7 +44,7 @@ BEGIN
   INSERT INTO dbo.assets (asset_id, device_id, customer_id, model, owner, tags, is_deleted)
   SELECT
     CONCAT(N'asset-', RIGHT(CONCAT(N'0000', i), 4)),
-    CONCAT(N'356000000000', RIGHT(CONCAT(N'000', i), 3)),
+    CONCAT(N'35630704000', RIGHT(CONCAT(N'0000', i - 1), 4)),
     CONCAT(N'customer-', (i % 7) + 1),
     CASE i % 4 WHEN 0 THEN N'CAT 320 Excavator' WHEN 1 THEN N'Volvo FH16' WHEN 2 THEN N'Liebherr LTM 1100' ELSE N'JCB 3CX' END,
     CASE i % 3 WHEN 0 THEN N'North Yard' WHEN 1 THEN N'South Depot' ELSE N'Rental Pool' END,

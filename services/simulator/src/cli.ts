@@ -1,84 +1,72 @@
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+import { Registry } from 'prom-client';
+import { startHealthServer, type HealthServer } from '@fleetstream/stream';
+import { loadSimulatorConfig } from './config.ts';
 import { SimulatorError } from './errors.ts';
-import type { SimulatorMode, SimulatorOptions } from './options.ts';
+import { createSimulatorMetrics } from './metrics.ts';
+import type { SimulatorOptions } from './options.ts';
 import { createSimulator } from './simulator.ts';
 import { formatSummary } from './summary.ts';
 
 export const USAGE = `usage: node services/simulator/src/index.ts [options]
-  --devices N          simulated devices (default 10)
-  --mode M             steady | burst | backlog (default steady)
-  --rate R             packets per second in total; 0 = as fast as acks come (default 10)
-  --duration S         seconds to run (default 30; 0 = until --packets per device)
-  --packets N          packets per device, then stop (default 0 = no limit)
-  --records N          AVL records per packet (default 1)
-  --tcp HOST:PORT      Teltonika TCP gateway
-  --http URL           HTTP ingest (with --tcp too, odd devices use HTTP)
-  --token T            bearer token for --http (or GATEWAY_TOKEN)
-  --seed N             deterministic fleet (default 1)
-  --ack-loss P         probability of dropping a received ack (resend -> duplicate)
-  --events M           backlog: events produced straight into the raw topic
-  --brokers LIST       backlog: Kafka brokers (default KAFKA_BROKERS or 127.0.0.1:19092)
-  --topic T            backlog: raw topic (default RAW_TOPIC or telemetry.raw)
-  --json FILE          write the summary as JSON (or SIM_SUMMARY_FILE)
+Each option has an environment variable (in brackets); a flag wins over its variable.
+  --devices N          simulated devices (default 10) [SIM_DEVICES]
+  --mode M             steady | burst | backlog (default steady) [SIM_MODE]
+  --rate R             packets per second in total; 0 = as fast as acks come (default 10) [SIM_RATE]
+  --duration S         seconds to run (default 30; 0 = until --packets per device,
+                       or without --packets until stopped) [SIM_DURATION]
+  --packets N          packets per device, then stop (default 0 = no limit) [SIM_PACKETS]
+  --records N          AVL records per packet (default 1) [SIM_RECORDS]
+  --tcp HOST:PORT      Teltonika TCP gateway [SIM_TCP]
+  --http URL           HTTP ingest (with --tcp too, odd devices use HTTP) [SIM_HTTP]
+  --token T            bearer token for --http [GATEWAY_TOKEN]
+  --seed N             deterministic fleet (default 1) [SIM_SEED]
+  --ack-loss P         probability of dropping a received ack (resend -> duplicate) [SIM_ACK_LOSS]
+  --events M           backlog: events produced straight into the raw topic [SIM_EVENTS]
+  --brokers LIST       backlog: Kafka brokers (default 127.0.0.1:19092) [KAFKA_BROKERS]
+  --topic T            backlog: raw topic (default telemetry.raw) [RAW_TOPIC]
+  --json FILE          write the summary as JSON [SIM_SUMMARY_FILE]
+  --health-port P      /healthz, /readyz, /metrics on this port (default: none) [HEALTH_PORT]
 `;
 
-function num(v: string | undefined, name: string, def: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!Number.isFinite(n) || n < 0) throw new SimulatorError('BAD_OPTIONS', `--${name} must be a number >= 0, got "${v}"`);
-  return n;
+/** What the command runs: the simulator's options, where the summary goes, the health port. */
+export interface CliPlan {
+  options: SimulatorOptions;
+  jsonFile: string | undefined;
+  /** /healthz, /readyz and /metrics here; undefined = no health server. */
+  healthPort: number | undefined;
 }
 
-/** Command line -> options (BAD_OPTIONS with the flag's name on bad input). */
-export function parseCli(argv: string[], env: NodeJS.ProcessEnv): { options: SimulatorOptions; jsonFile: string | undefined } {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      devices: { type: 'string' },
-      mode: { type: 'string' },
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      packets: { type: 'string' },
-      records: { type: 'string' },
-      tcp: { type: 'string' },
-      http: { type: 'string' },
-      token: { type: 'string' },
-      seed: { type: 'string' },
-      'ack-loss': { type: 'string' },
-      events: { type: 'string' },
-      brokers: { type: 'string' },
-      topic: { type: 'string' },
-      json: { type: 'string' },
-      help: { type: 'boolean' },
-    },
-    strict: true,
-  });
-  if (values.help) throw new SimulatorError('BAD_OPTIONS', 'help');
-  const mode = (values.mode ?? 'steady') as SimulatorMode;
-  if (!['steady', 'burst', 'backlog'].includes(mode)) throw new SimulatorError('BAD_OPTIONS', `--mode must be steady, burst or backlog, got "${mode}"`);
+/**
+ * Flags and environment -> what to run (config.ts: a flag wins over its variable). BAD_OPTIONS,
+ * naming the flag or the variable, on bad input. SIM_DURATION / --duration 0 without a packet
+ * count runs until stopped (a container's feed).
+ */
+export function parseCli(argv: string[], env?: NodeJS.ProcessEnv): CliPlan {
+  const c = loadSimulatorConfig(argv, env);
+  const untilStopped = c.SIM_DURATION === 0 && c.SIM_PACKETS === 0;
   const options: SimulatorOptions = {
-    devices: num(values.devices, 'devices', 10),
-    mode,
-    rate: num(values.rate, 'rate', 10),
-    durationSec: num(values.duration, 'duration', 30),
-    packetsPerDevice: num(values.packets, 'packets', 0),
-    recordsPerPacket: num(values.records, 'records', 1),
-    tcp: values.tcp,
-    http: values.http,
-    token: values.token ?? env.GATEWAY_TOKEN,
-    seed: num(values.seed, 'seed', 1),
-    ackLossRate: num(values['ack-loss'], 'ack-loss', 0),
-    events: num(values.events, 'events', 0),
-    brokers: (values.brokers ?? env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',').map((s) => s.trim()).filter(Boolean),
-    topic: values.topic ?? env.RAW_TOPIC ?? 'telemetry.raw',
+    devices: c.SIM_DEVICES,
+    mode: c.SIM_MODE,
+    rate: c.SIM_RATE,
+    durationSec: untilStopped ? Number.POSITIVE_INFINITY : c.SIM_DURATION,
+    packetsPerDevice: c.SIM_PACKETS,
+    recordsPerPacket: c.SIM_RECORDS,
+    tcp: c.SIM_TCP,
+    http: c.SIM_HTTP,
+    token: c.GATEWAY_TOKEN,
+    seed: c.SIM_SEED,
+    ackLossRate: c.SIM_ACK_LOSS,
+    events: c.SIM_EVENTS,
+    brokers: c.KAFKA_BROKERS ?? ['127.0.0.1:19092'],
+    topic: c.RAW_TOPIC,
   };
-  return { options, jsonFile: values.json ?? env.SIM_SUMMARY_FILE };
+  return { options, jsonFile: c.SIM_SUMMARY_FILE, healthPort: c.HEALTH_PORT };
 }
 
 /** The command: run, print the summary (text on stdout, JSON to the file), exit 0; bad input exits 2. */
-export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  let parsed: ReturnType<typeof parseCli>;
+export async function runCli(argv: string[], env?: NodeJS.ProcessEnv): Promise<number> {
+  let parsed: CliPlan;
   try {
     parsed = parseCli(argv, env);
   } catch (err) {
@@ -89,12 +77,23 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
     process.stderr.write(`simulator: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
+  const registry = new Registry();
   let sim: ReturnType<typeof createSimulator>;
   try {
-    sim = createSimulator(parsed.options);
+    sim = createSimulator({ ...parsed.options, metrics: parsed.healthPort === undefined ? undefined : createSimulatorMetrics(registry) });
   } catch (err) {
     process.stderr.write(`simulator: ${(err as Error).message}\n`);
     return 2;
+  }
+  let health: HealthServer | undefined;
+  if (parsed.healthPort !== undefined) {
+    try {
+      health = await startHealthServer({ port: parsed.healthPort, registry });
+    } catch (err) {
+      process.stderr.write(`simulator: health server on port ${parsed.healthPort}: ${(err as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`simulator: /healthz, /readyz and /metrics on port ${health.port}\n`);
   }
   const onSignal = () => sim.stop();
   process.once('SIGINT', onSignal);
@@ -110,5 +109,6 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv = process.en
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await health?.close();
   }
 }

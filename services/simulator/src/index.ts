@@ -6,7 +6,9 @@ export type { SimulatorOptions, SimulatorMode, Summary, DeliveryEvent } from './
 export { DeviceModel, DEFAULT_CITY, IO } from './device-model.ts';
 export type { City } from './device-model.ts';
 export { formatSummary } from './summary.ts';
-export { parseCli, runCli } from './cli.ts';
+export { parseCli, runCli, type CliPlan } from './cli.ts';
+export { simulatorConfigSchema, loadSimulatorConfig, FLAGS, type SimulatorConfig } from './config.ts';
+export { createSimulatorMetrics, type SimulatorMetrics, type SimulatorProtocol } from './metrics.ts';
 export { SimulatorError, SIMULATOR_ERROR_CODES, isRetryable } from './errors.ts';
 export { createRng } from './rng.ts';
 

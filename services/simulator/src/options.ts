@@ -1,4 +1,5 @@
 import type { City } from './device-model.ts';
+import type { SimulatorMetrics } from './metrics.ts';
 
 export type SimulatorMode = 'steady' | 'burst' | 'backlog';
 
@@ -52,6 +53,8 @@ export interface SimulatorOptions {
   /** Live line on stderr (default: when stderr is a TTY). */
   live?: boolean;
   onDelivery?: (event: DeliveryEvent) => void;
+  /** Live counters of the run (createSimulatorMetrics), the summary's numbers as they happen. */
+  metrics?: SimulatorMetrics;
 }
 
 /** The end-of-run account; `acked` packets are durable in Kafka (for backlog: produced). */

@@ -4,6 +4,7 @@ import { DeviceModel } from './device-model.ts';
 import { SimulatorError } from './errors.ts';
 import { postTelemetry } from './http-link.ts';
 import { ingestBody } from './ingest-body.ts';
+import { initSimulatorMetrics, SIMULATOR_SERVICE_LABEL as service, type SimulatorProtocol } from './metrics.ts';
 import type { SimulatorOptions, Summary } from './options.ts';
 import { createRng, type Rng } from './rng.ts';
 import { formatLive } from './summary.ts';
@@ -92,10 +93,38 @@ export function createSimulator(options: SimulatorOptions): Simulator {
       const timer = setTimeout(done, ms);
       sleepers.add(done);
     });
-  const countError = (err: unknown) => {
-    c.errors += 1;
-    const code = err instanceof SimulatorError ? err.code : 'UNKNOWN';
-    c.errorsByCode[code] = (c.errorsByCode[code] ?? 0) + 1;
+  const m = o.metrics;
+  if (m) initSimulatorMetrics(m, o.mode === 'backlog' ? ['kafka'] : [...(tcp ? ['tcp' as const] : []), ...(o.http ? ['http' as const] : [])], o.devices);
+  // Each count goes to the summary and, when given, to the live metrics: the two never disagree.
+  const count = {
+    sent: (protocol: SimulatorProtocol, n = 1) => {
+      c.sent += n;
+      m?.sent.inc({ service, protocol }, n);
+    },
+    acked: (protocol: SimulatorProtocol, records: number, n = 1) => {
+      c.acked += n;
+      c.records += records;
+      m?.acked.inc({ service, protocol }, n);
+      m?.records.inc({ service, protocol }, records);
+    },
+    resent: () => {
+      c.resent += 1;
+      m?.resent.inc({ service });
+    },
+    lostAck: () => {
+      c.lostAcks += 1;
+      m?.lostAcks.inc({ service });
+    },
+    failed: () => {
+      c.failed += 1;
+      m?.failed.inc({ service });
+    },
+    error: (err: unknown) => {
+      c.errors += 1;
+      const code = err instanceof SimulatorError ? err.code : 'UNKNOWN';
+      c.errorsByCode[code] = (c.errorsByCode[code] ?? 0) + 1;
+      m?.errors.inc({ service, code });
+    },
   };
 
   /** Milliseconds between two packets of one device at time `t` since start. */
@@ -108,60 +137,58 @@ export function createSimulator(options: SimulatorOptions): Simulator {
   /** A failed packet is tried again until maxAttempts, a stop(), or the end of a timed run. */
   const mayRetry = (attempt: number, endAt: number) => attempt === 1 || (!stopped && Date.now() < endAt);
 
-  async function deliverTcp(link: TcpLink, model: DeviceModel, rng: Rng, packet: Buffer, count: number, endAt: number): Promise<boolean> {
+  async function deliverTcp(link: TcpLink, model: DeviceModel, rng: Rng, packet: Buffer, records: number, endAt: number): Promise<boolean> {
     for (let attempt = 1; attempt <= o.maxAttempts && mayRetry(attempt, endAt); attempt++) {
-      if (attempt > 1) c.resent += 1;
+      if (attempt > 1) count.resent();
       try {
         if (!link.connected) await link.open(o.ackTimeoutMs);
-        c.sent += 1;
+        count.sent('tcp');
         const acked = await link.send(packet, o.ackTimeoutMs);
-        if (acked !== count) throw new SimulatorError('BAD_ACK', `acked ${acked} of ${count} records`);
+        if (acked !== records) throw new SimulatorError('BAD_ACK', `acked ${acked} of ${records} records`);
         if (o.ackLossRate > 0 && rng() < o.ackLossRate) {
           // The ack "got lost": the device cannot know the packet is stored, so it resends it.
-          c.lostAcks += 1;
-          o.onDelivery?.({ type: 'ack_dropped', protocol: 'tcp', deviceId: model.deviceId, payload: packet, records: count });
+          count.lostAck();
+          o.onDelivery?.({ type: 'ack_dropped', protocol: 'tcp', deviceId: model.deviceId, payload: packet, records });
           link.close();
           continue;
         }
-        c.acked += 1;
-        c.records += count;
-        o.onDelivery?.({ type: 'acked', protocol: 'tcp', deviceId: model.deviceId, payload: packet, records: count });
+        count.acked('tcp', records);
+        o.onDelivery?.({ type: 'acked', protocol: 'tcp', deviceId: model.deviceId, payload: packet, records });
         return true;
       } catch (err) {
-        countError(err);
+        count.error(err);
         link.close();
         if (err instanceof SimulatorError && err.code === 'LOGIN_REJECTED') {
           c.loginRejected += 1;
-          c.failed += 1;
+          count.failed();
           return false;
         }
         await sleep(Math.min(2_000, 50 * 2 ** attempt) * (0.5 + rng()));
       }
     }
-    c.failed += 1;
+    count.failed();
     return true;
   }
 
-  async function deliverHttp(model: DeviceModel, rng: Rng, body: Buffer, count: number, endAt: number): Promise<boolean> {
+  async function deliverHttp(model: DeviceModel, rng: Rng, body: Buffer, records: number, endAt: number): Promise<boolean> {
     for (let attempt = 1; attempt <= o.maxAttempts && mayRetry(attempt, endAt); attempt++) {
-      if (attempt > 1) c.resent += 1;
+      if (attempt > 1) count.resent();
       try {
-        c.sent += 1;
+        count.sent('http');
         await postTelemetry(o.http!, o.token, body, o.ackTimeoutMs);
-        c.acked += 1;
-        c.records += count;
-        o.onDelivery?.({ type: 'acked', protocol: 'http', deviceId: model.deviceId, payload: body, records: count });
+        count.acked('http', records);
+        o.onDelivery?.({ type: 'acked', protocol: 'http', deviceId: model.deviceId, payload: body, records });
         return true;
       } catch (err) {
-        countError(err);
+        count.error(err);
         if (err instanceof SimulatorError && !err.retryable) {
-          c.failed += 1;
+          count.failed();
           return err.code !== 'HTTP_REJECTED' || !/HTTP 40[13]/.test(err.message);
         }
         await sleep(Math.min(2_000, 50 * 2 ** attempt) * (0.5 + rng()));
       }
     }
-    c.failed += 1;
+    count.failed();
     return true;
   }
 
@@ -200,8 +227,13 @@ export function createSimulator(options: SimulatorOptions): Simulator {
         : undefined;
       try {
         if (o.mode === 'backlog') {
-          const produced = await produceBacklog({ brokers: o.brokers, topic: o.topic, events: o.events, models, stopped: isStopped, onProgress: (n) => void (c.sent = c.acked = c.records = n) });
-          c.sent = c.acked = c.records = produced;
+          // Each progress report is the running total of records produced and acknowledged (acks=all).
+          const onProgress = (n: number) => {
+            const delta = n - c.acked;
+            count.sent('kafka', delta);
+            count.acked('kafka', delta, delta);
+          };
+          onProgress(await produceBacklog({ brokers: o.brokers, topic: o.topic, events: o.events, models, stopped: isStopped, onProgress }));
         } else {
           await Promise.all(models.map((_, i) => runDevice(i, startedAt, endAt)));
         }

@@ -3,12 +3,35 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { promisify } from 'node:util';
+import { Registry } from 'prom-client';
 import { brokers, createTopics, deleteTopics, suffix, topicSize } from '@fleetstream/test-kit';
 import { startService } from '@fleetstream/stream';
 import { decodeTcpPacket, encodeTcpPacket, type AvlRecord } from '@fleetstream/telemetry';
 import { gatewayDefinition, type GatewayService } from '@fleetstream/gateway';
-import { createSimulator, DeviceModel, IO, parseCli, SimulatorError } from '../src/index.ts';
+import { createSimulator, createSimulatorMetrics, DeviceModel, IO, parseCli, SimulatorError, type Summary } from '../src/index.ts';
+
+/** The value of one series in a registry (0 when the series does not exist). */
+async function metricValue(registry: Registry, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const metric = registry.getSingleMetric(name);
+  if (!metric) throw new Error(`${name} is not registered`);
+  const { values } = await metric.get();
+  return values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((sum, v) => sum + v.value, 0);
+}
+
+/** The value of one series in a Prometheus text exposition (summed over series matching `labels`). */
+function scrapedValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    const m = /^(\w+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
+    if (!m || m[1] !== name) continue;
+    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1], x[2]]));
+    if (Object.entries(labels).every(([k, v]) => have[k] === v)) sum += Number(m[3]);
+  }
+  return sum;
+}
 
 const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 
@@ -64,6 +87,29 @@ describe('the command line', () => {
     expect(() => parseCli(argv, {})).toThrow(expect.objectContaining({ code }) as SimulatorError);
   });
 
+  it('reads every setting from the environment, and a flag wins over its variable', () => {
+    // Act
+    const fromEnv = parseCli([], { SIM_DEVICES: '7', SIM_RATE: '2.5', SIM_MODE: 'burst', SIM_DURATION: '0', SIM_TCP: 'gateway:5027', SIM_HTTP: 'http://gateway:8080', GATEWAY_TOKEN: 't', SIM_RECORDS: '3', SIM_SEED: '4', SIM_ACK_LOSS: '0.5', RAW_TOPIC: 'raw', KAFKA_BROKERS: 'k1:9092,k2:9092', SIM_SUMMARY_FILE: '/tmp/s.json', HEALTH_PORT: '9464' });
+    const flagsWin = parseCli(['--devices', '3', '--tcp', '127.0.0.1:5027', '--health-port', '0'], { SIM_DEVICES: '7', SIM_TCP: 'gateway:5027', HEALTH_PORT: '9464' });
+
+    // Assess
+    expect(fromEnv).toEqual({
+      options: { devices: 7, rate: 2.5, mode: 'burst', durationSec: Number.POSITIVE_INFINITY, packetsPerDevice: 0, tcp: 'gateway:5027', http: 'http://gateway:8080', token: 't', recordsPerPacket: 3, seed: 4, ackLossRate: 0.5, events: 0, topic: 'raw', brokers: ['k1:9092', 'k2:9092'] },
+      jsonFile: '/tmp/s.json',
+      healthPort: 9464,
+    });
+    expect([flagsWin.options.devices, flagsWin.options.tcp, flagsWin.healthPort, flagsWin.options.durationSec]).toEqual([3, '127.0.0.1:5027', 0, 30]);
+  });
+
+  it.each([
+    [[], { SIM_DEVICES: 'many' }, 'SIM_DEVICES: must be an integer (got "many")'],
+    [['--devices', '0'], { SIM_DEVICES: '5' }, '--devices: must be >= 1 (got "0")'],
+    [[], { SIM_TCP: 'gateway' }, 'SIM_TCP: must be host:port (got "gateway")'],
+    [[], { HEALTH_PORT: '70000' }, 'HEALTH_PORT: must be <= 65535 (got "70000")'],
+  ])('names the flag or the variable that is wrong: %j %j', (argv, env, message) => {
+    expect(() => parseCli(argv, env)).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS', message }) as SimulatorError);
+  });
+
   it('refuses a run without a target', () => {
     expect(() => createSimulator({ devices: 1, mode: 'steady', durationSec: 1 })).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS' }) as SimulatorError);
   });
@@ -91,9 +137,11 @@ describe('the simulator against the real gateway', () => {
     await deleteTopics([topic]);
   });
 
-  it('acknowledges exactly as many packets (TCP) and requests (HTTP) as there are records in the raw topic', async () => {
+  it('acknowledges exactly as many packets (TCP) and requests (HTTP) as there are records in the raw topic, and its metrics say the same', async () => {
     // Prepare
+    const registry = new Registry();
     const sim = createSimulator({
+      metrics: createSimulatorMetrics(registry),
       devices: 20,
       mode: 'steady',
       rate: 200,
@@ -114,6 +162,53 @@ describe('the simulator against the real gateway', () => {
     expect(summary.sent).toBe(summary.acked);
     expect(summary.records).toBe(summary.acked * 3);
     expect(await topicSize(topic)).toBe(summary.acked);
+    const [tcpAcked, httpAcked] = [await metricValue(registry, 'fleetstream_simulator_acked_total', { protocol: 'tcp' }), await metricValue(registry, 'fleetstream_simulator_acked_total', { protocol: 'http' })];
+    expect(tcpAcked).toBeGreaterThan(0);
+    expect(httpAcked).toBeGreaterThan(0);
+    expect({
+      sent: await metricValue(registry, 'fleetstream_simulator_sent_total'),
+      acked: tcpAcked + httpAcked,
+      records: await metricValue(registry, 'fleetstream_simulator_records_total'),
+      errors: await metricValue(registry, 'fleetstream_simulator_errors_total'),
+      devices: await metricValue(registry, 'fleetstream_simulator_devices', { service: 'simulator' }),
+    }).toEqual({ sent: summary.sent, acked: summary.acked, records: summary.records, errors: 0, devices: 20 });
+  });
+
+  it('runs from the environment alone until SIGTERM, serving /healthz and /metrics on HEALTH_PORT while it feeds', async () => {
+    // Prepare: the settings a container gets (no flags), duration 0 = until stopped
+    const file = join(mkdtempSync(join(tmpdir(), 'sim-')), 'summary.json');
+    const before = await topicSize(topic);
+    const child = spawn(process.execPath, [entry], {
+      env: { PATH: process.env.PATH ?? '', SIM_TCP: `127.0.0.1:${gateway.tcpPort}`, SIM_DEVICES: '5', SIM_RATE: '50', SIM_DURATION: '0', SIM_SUMMARY_FILE: file, HEALTH_PORT: '0' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = once(child, 'exit');
+    while (!/on port (\d+)/.test(stderr) && child.exitCode === null) await new Promise((r) => setTimeout(r, 50));
+    const port = Number(/on port (\d+)/.exec(stderr)?.[1]);
+
+    // Act: scrape until it has fed the gateway, then stop it as a container runtime would
+    const healthz = await fetch(`http://127.0.0.1:${port}/healthz`);
+    let scraped = '';
+    const deadline = Date.now() + 20_000;
+    while (scrapedValue(scraped, 'fleetstream_simulator_acked_total', { protocol: 'tcp' }) < 20 && Date.now() < deadline) {
+      scraped = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGTERM');
+    const [code] = (await exited) as [number];
+
+    // Assess
+    const summary = JSON.parse(readFileSync(file, 'utf8')) as Summary;
+    expect(healthz.status).toBe(200);
+    expect(scrapedValue(scraped, 'fleetstream_simulator_acked_total', { protocol: 'tcp' })).toBeGreaterThanOrEqual(20);
+    expect(code).toBe(0);
+    expect(summary).toMatchObject({ mode: 'steady', devices: 5, errors: 0 });
+    expect(summary.acked).toBeGreaterThanOrEqual(scrapedValue(scraped, 'fleetstream_simulator_acked_total'));
+    expect(scrapedValue(scraped, 'fleetstream_simulator_devices')).toBe(5);
+    expect(scrapedValue(scraped, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(await topicSize(topic)).toBe(before + summary.acked);
   });
 });
 
@@ -153,9 +248,10 @@ describe('burst mode against the real gateway', () => {
 });
 
 describe('stopping a run', () => {
-  it('ends a long run early when stop() is called, with every device waking from its wait', async () => {
+  it('ends a long run early when stop() is called, with every device waking from its wait, its errors counted by code', async () => {
     // Prepare: nothing listens on port 1, so devices would otherwise wait and retry for a minute.
-    const sim = createSimulator({ devices: 5, mode: 'steady', rate: 1, durationSec: 60, tcp: '127.0.0.1:1', live: false, ackTimeoutMs: 1_000 });
+    const registry = new Registry();
+    const sim = createSimulator({ devices: 5, mode: 'steady', rate: 1, durationSec: 60, tcp: '127.0.0.1:1', live: false, ackTimeoutMs: 1_000, metrics: createSimulatorMetrics(registry, { processMetrics: false }) });
     const run = sim.run();
 
     // Act
@@ -166,6 +262,9 @@ describe('stopping a run', () => {
     // Assess
     expect(summary.acked).toBe(0);
     expect(summary.durationMs).toBeLessThan(60_000);
+    expect(summary.errorsByCode.CONNECTION_FAILED).toBeGreaterThan(0);
+    expect(await metricValue(registry, 'fleetstream_simulator_errors_total', { code: 'CONNECTION_FAILED' })).toBe(summary.errorsByCode.CONNECTION_FAILED);
+    expect(await metricValue(registry, 'fleetstream_simulator_acked_total')).toBe(0);
   });
 });
 

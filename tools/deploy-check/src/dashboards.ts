@@ -476,21 +476,13 @@ export function overviewDashboard(): Dashboard {
   );
 }
 
-/** One service's dashboard: the common panels filtered to it, plus its own metrics. */
-export function serviceDashboard(service: (typeof DASHBOARD_SERVICES)[number]): Dashboard {
-  const s = `service="${service.name}"`;
-  const sections: Section[] = [
+/** The sections every stream service's dashboard has: throughput, latency and back-pressure. */
+function streamSections(s: string, up: PanelSpec): Section[] {
+  return [
     {
       title: 'Throughput',
       panels: [
-        {
-          title: 'Up',
-          description: '1 per instance that answers /metrics.',
-          unit: 'none',
-          kind: 'stat',
-          width: 24,
-          queries: [[`up{job="fleetstream", ${s}}`, '{{instance}}']],
-        },
+        up,
         {
           title: 'Records in per second by topic',
           description: 'Records taken in, by source topic.',
@@ -583,6 +575,84 @@ export function serviceDashboard(service: (typeof DASHBOARD_SERVICES)[number]): 
       ],
     },
   ];
+}
+
+/** The simulator's feed: what it sent, what the gateway acknowledged, errors and resends. */
+function simulatorPanels(s: string): PanelSpec[] {
+  return [
+    {
+      title: 'Packets sent and acknowledged per second',
+      description:
+        'Packets (TCP) and requests (HTTP) written, resends included, and acknowledged by the gateway.',
+      unit: 'ops',
+      queries: [
+        [
+          `sum by (protocol) (rate(fleetstream_simulator_sent_total{${s}}[${RATE}]))`,
+          'sent {{protocol}}',
+        ],
+        [
+          `sum by (protocol) (rate(fleetstream_simulator_acked_total{${s}}[${RATE}]))`,
+          'acked {{protocol}}',
+        ],
+      ],
+    },
+    {
+      title: 'Records acknowledged per second',
+      description:
+        'AVL records (events) in the acknowledged packets: what the pipeline should store.',
+      unit: 'ops',
+      queries: [
+        [
+          `sum by (protocol) (rate(fleetstream_simulator_records_total{${s}}[${RATE}]))`,
+          '{{protocol}}',
+        ],
+      ],
+    },
+    {
+      title: 'Errors per second by code',
+      description: 'Failed attempts: ack timeouts, refused or closed connections, HTTP rejections.',
+      unit: 'ops',
+      stacked: true,
+      queries: [
+        [`sum by (code) (rate(fleetstream_simulator_errors_total{${s}}[${RATE}]))`, '{{code}}'],
+      ],
+    },
+    {
+      title: 'Resent and given up per second',
+      description:
+        'Packets sent again after a lost ack or a failure (each may leave a duplicate), and packets given up.',
+      unit: 'ops',
+      queries: [
+        [`sum(rate(fleetstream_simulator_resent_total{${s}}[${RATE}]))`, 'resent'],
+        [`sum(rate(fleetstream_simulator_failed_total{${s}}[${RATE}]))`, 'given up'],
+      ],
+    },
+    {
+      title: 'Devices',
+      description: 'Simulated devices in the running fleet.',
+      unit: 'short',
+      width: 24,
+      queries: [[`sum(fleetstream_simulator_devices{${s}})`, 'devices']],
+    },
+  ];
+}
+
+/** One service's dashboard: the common panels filtered to it, plus its own metrics. */
+export function serviceDashboard(service: (typeof DASHBOARD_SERVICES)[number]): Dashboard {
+  const s = `service="${service.name}"`;
+  const up: PanelSpec = {
+    title: 'Up',
+    description: '1 per instance that answers /metrics.',
+    unit: 'none',
+    kind: 'stat',
+    width: 24,
+    queries: [[`up{job="fleetstream", ${s}}`, '{{instance}}']],
+  };
+  // The simulator is a load generator, not a stream service: it has its own account of the feed.
+  const sections: Section[] =
+    service.name === 'simulator'
+      ? [{ title: 'Feed', panels: [up, ...simulatorPanels(s)] }]
+      : streamSections(s, up);
   if (service.name === 'store') {
     sections.push({
       title: 'Cassandra',
@@ -631,11 +701,14 @@ export function serviceDashboard(service: (typeof DASHBOARD_SERVICES)[number]): 
           description:
             "Summed call time per second, which is the mean number of calls in flight (Little's law). Close to ENRICH_CAPACITY, the API's latency bounds enrich's remote throughput.",
           unit: 'short',
-          queries: [[`sum(rate(fleetstream_enrich_remote_call_seconds_total{${s}}[${RATE}]))`, 'in flight']],
+          queries: [
+            [`sum(rate(fleetstream_enrich_remote_call_seconds_total{${s}}[${RATE}]))`, 'in flight'],
+          ],
         },
         {
           title: 'Asset API round trip (mean)',
-          description: 'Time per asset API call as enrich sees it: the API, the network and enrich\'s own event loop.',
+          description:
+            "Time per asset API call as enrich sees it: the API, the network and enrich's own event loop.",
           unit: 's',
           queries: [
             [

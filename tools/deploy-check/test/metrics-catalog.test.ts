@@ -1,4 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
+import { Registry } from 'prom-client';
+import { createSimulatorMetrics } from '@fleetstream/simulator';
 import { loadMetricsCatalog } from '../src/metrics-catalog.ts';
 import { scrapeProblems } from '../src/scrape-check.ts';
 
@@ -35,6 +37,31 @@ describe('deploy/metrics.json', () => {
         .filter(([n, e]) => n.startsWith('fleetstream_') && !e.labels.includes('service'))
         .map(([n]) => n),
     ).toEqual([]);
+  });
+});
+
+describe('deploy/metrics.json and the simulator', () => {
+  it('lists exactly the metrics the simulator registers, with their types and labels', async () => {
+    // Prepare
+    const registry = new Registry();
+    createSimulatorMetrics(registry, { processMetrics: false });
+
+    // Act
+    const types = new Map((await registry.getMetricsAsJSON()).map((m) => [m.name, String(m.type)]));
+    const registered = registry.getMetricsAsArray().map((m) => ({
+      name: m.name,
+      type: types.get(m.name),
+      labels: [...(m as unknown as { labelNames: string[] }).labelNames],
+    }));
+    const listed = Object.entries(catalog)
+      .filter(([, e]) => e.exportedBy === 'simulator')
+      .map(([name, e]) => ({ name, type: e.type, labels: e.labels }));
+
+    // Assess
+    expect(listed.length).toBeGreaterThan(0);
+    expect(registered.sort((a, b) => a.name.localeCompare(b.name))).toEqual(
+      listed.sort((a, b) => a.name.localeCompare(b.name)),
+    );
   });
 });
 
