@@ -26,7 +26,7 @@ COPY . .
 RUN test -n "${SERVICE}" && test -f "${SERVICE}/package.json" \
     || { echo "build arg SERVICE must name a workspace folder, e.g. services/parse" >&2; exit 1; }
 # turbo at the version the root package.json pins; writes /out/json (manifests + lockfile) and /out/full.
-RUN --mount=type=secret,id=npm_cafile \
+RUN --mount=type=secret,id=npm_cafile --mount=type=cache,target=/root/.npm,id=fleetstream-npm \
     if [ -s /run/secrets/npm_cafile ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_cafile; fi; \
     NPM_CONFIG_REGISTRY="${NPM_REGISTRY}" npx --yes "turbo@$(node -p "require('./package.json').devDependencies.turbo")" \
       prune "$(node -p "require('./${SERVICE}/package.json').name")" --docker --out-dir /out
@@ -36,9 +36,10 @@ RUN if [ "${SERVICE}" = "tools/cli" ]; then cp -r topology /out/full/topology; f
 FROM base AS build
 ARG SERVICE
 ARG NPM_REGISTRY=https://registry.npmjs.org/
-# Manifests first: the npm ci layer is reused until a package.json or the lockfile changes.
+# Manifests first: the npm ci layer is reused until a package.json or the lockfile changes; the
+# npm cache (a BuildKit cache mount, not a layer) is shared by the builds of all workspaces.
 COPY --from=prune /out/json/ ./
-RUN --mount=type=secret,id=npm_cafile \
+RUN --mount=type=secret,id=npm_cafile --mount=type=cache,target=/root/.npm,id=fleetstream-npm \
     if [ -s /run/secrets/npm_cafile ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_cafile; fi; \
     NPM_CONFIG_REGISTRY="${NPM_REGISTRY}" npm ci --ignore-scripts
 COPY --from=prune /out/full/ ./

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The local compose run: the whole stack from locally built images (no container registry needed).
 #   scripts/compose/local.sh up         engine (installed and started when missing: root), images
-#                                       (built when their inputs changed), then `up -d`
+#                                       (built when their inputs changed), then `up -d`;
+#                                       `up --no-build [services]` skips engine and images
 #   scripts/compose/local.sh down       stops everything and removes the data volumes
 #   scripts/compose/local.sh <args>     any other docker-compose command on the same project,
 #                                       e.g. `ps`, `logs -f parse`, `kill -s SIGTERM store`
@@ -21,8 +22,10 @@ compose() {
 case "${1:-}" in
   up)
     shift
-    bash "$ROOT/scripts/compose/engine.sh"
-    bash "$ROOT/scripts/compose/images.sh" all
+    if [[ "${1:-}" != --no-build ]]; then
+      bash "$ROOT/scripts/compose/engine.sh"
+      bash "$ROOT/scripts/compose/images.sh" all
+    fi
     compose up -d "$@"
     printf '[compose] up: Prometheus http://localhost:9090, gateway TCP localhost:5027 / HTTP localhost:8080\n' >&2
     ;;

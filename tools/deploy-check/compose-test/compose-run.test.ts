@@ -80,7 +80,7 @@ beforeAll(async () => {
     `services:\n  simulator:\n    environment:\n      SIM_SUMMARY_FILE: /summary/simulator.json\n    volumes:\n      - ${workDir}:/summary\n`,
   );
   compose(project, ['down', '-v'], { inherit: true });
-  compose(project, ['up'], { inherit: true });
+  compose(project, ['up', '--no-build'], { inherit: true });
   const settled = () =>
     Object.fromEntries([...servers, ...oneShots].map((s) => [s, containerState(project, s)]));
   await waitFor(
@@ -165,8 +165,9 @@ describe('docker compose up, local images, fed by the simulator', () => {
   });
 
   it('enriches with the asset register (PostgreSQL -> sql-source -> reference.assets -> enrich)', async () => {
-    // deploy/postgres/seed.sql: device imeiBase + i is asset-000(i+1), customer-(i % 7 + 1);
-    // asset 50 (i = 49) is deleted, so its tombstone leaves the device to the asset API stub.
+    // k8s/overlays/local/seed.sql: device imeiBase + i - 1 is asset-000i, customer-(i % 7 + 1),
+    // model i % 4 + 1 of four; asset 50 is deleted, so its tombstone leaves the device to the
+    // asset API stub.
     const device = (i: number) => String(imeiBase + i);
     const asset = async (i: number) =>
       (
@@ -191,7 +192,7 @@ describe('docker compose up, local images, fed by the simulator', () => {
       model: fromRegister.asset_model,
     }).toEqual({
       asset: 'asset-0007',
-      customer: 'customer-7',
+      customer: 'customer-1',
       model: 'JCB 3CX',
     });
     const deleted = await waitFor(

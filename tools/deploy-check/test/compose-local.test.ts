@@ -116,7 +116,7 @@ describe('the local compose run (deploy/local)', () => {
   it('makes PostgreSQL the asset register, read by sql-source in the exact xid mode with tombstones', () => {
     // Prepare
     const env = local.services['sql-source']!.environment!;
-    const seed = readFileSync(join(repoRoot, 'deploy/postgres/seed.sql'), 'utf8');
+    const seed = readFileSync(join(repoRoot, 'k8s/overlays/local/seed.sql'), 'utf8');
     const column = (name: string) => new RegExp(`^\\s+${name}\\s+(\\w+)`, 'm').exec(seed)?.[1];
 
     // Assess
