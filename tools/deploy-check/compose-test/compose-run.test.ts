@@ -6,6 +6,7 @@ import cassandra from 'cassandra-driver';
 import {
   compose,
   containerState,
+  containerStates,
   isSettled,
   sumOfMetric,
   waitFor,
@@ -81,8 +82,10 @@ beforeAll(async () => {
   );
   compose(project, ['down', '-v'], { inherit: true });
   compose(project, ['up', '--no-build'], { inherit: true });
-  const settled = () =>
-    Object.fromEntries([...servers, ...oneShots].map((s) => [s, containerState(project, s)]));
+  const settled = () => {
+    const states = containerStates(project);
+    return Object.fromEntries([...servers, ...oneShots].map((s) => [s, states.get(s)]));
+  };
   await waitFor(
     'every service healthy and every one-shot completed',
     () => {
@@ -249,6 +252,7 @@ describe('docker compose up, local images, fed by the simulator', () => {
     );
     compose(project, ['stop', 'simulator']);
     const summary = JSON.parse(readFileSync(join(workDir, 'simulator.json'), 'utf8')) as {
+      sent: number;
       acked: number;
       records: number;
       failed: number;
@@ -264,9 +268,13 @@ describe('docker compose up, local images, fed by the simulator', () => {
     );
 
     // Assess: a clean drain, the feed went on while store was down, every acked record is a row.
+    // Packets sent but never acked (at most sent - acked; one record each, SIM_RECORDS=1) may or
+    // may not have reached Kafka: they are the only rows allowed beyond the acked records.
     expect(stopped.exitCode).toBe(0);
     expect(fedWhileDown).toBeGreaterThan(recordsAtExit);
     expect(summary.failed).toBe(0);
-    expect(rows).toBe(summary.records);
+    expect(summary.records).toBe(summary.acked);
+    expect(rows).toBeGreaterThanOrEqual(summary.records);
+    expect(rows).toBeLessThanOrEqual(summary.records + (summary.sent - summary.acked));
   });
 });

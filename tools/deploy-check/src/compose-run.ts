@@ -72,30 +72,43 @@ function docker(args: string[]): string {
   return result.stdout;
 }
 
-/** The state of a service's container, or undefined when it has none (yet). */
+/** The state of every container of the project, by compose service (one `docker inspect`). */
+export function containerStates(project: ComposeProject): Map<string, ContainerState> {
+  const states = new Map<string, ContainerState>();
+  const ids = docker([
+    'ps',
+    '-a',
+    '-q',
+    '--filter',
+    `label=com.docker.compose.project=${project.name}`,
+  ])
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length === 0) return states;
+  const format =
+    '{{.Id}}|{{index .Config.Labels "com.docker.compose.service"}}|{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}|{{.State.ExitCode}}|{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
+  for (const line of docker(['inspect', '--format', format, ...ids])
+    .trim()
+    .split('\n')) {
+    const [id = '', service = '', status = '', health = '', exitCode = '', ips = ''] =
+      line.split('|');
+    states.set(service, {
+      id,
+      status,
+      health: health || undefined,
+      exitCode: Number(exitCode),
+      ip: ips.trim().split(' ')[0] ?? '',
+    });
+  }
+  return states;
+}
+
+/** The state of one service's container, or undefined when it has none. */
 export function containerState(
   project: ComposeProject,
   service: string,
 ): ContainerState | undefined {
-  const id = compose(project, ['ps', '-a', '-q', service]).trim().split('\n')[0];
-  if (!id) return undefined;
-  const format =
-    '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}|{{.State.ExitCode}}|{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
-  const [status = '', health = '', exitCode = '', ips = ''] = docker([
-    'inspect',
-    '--format',
-    format,
-    id,
-  ])
-    .trim()
-    .split('|');
-  return {
-    id,
-    status,
-    health: health || undefined,
-    exitCode: Number(exitCode),
-    ip: ips.trim().split(' ')[0] ?? '',
-  };
+  return containerStates(project).get(service);
 }
 
 /**
