@@ -80,7 +80,7 @@ beforeAll(async () => {
     override,
     `services:\n  simulator:\n    environment:\n      SIM_SUMMARY_FILE: /summary/simulator.json\n    volumes:\n      - ${workDir}:/summary\n`,
   );
-  compose(project, ['down', '-v'], { inherit: true });
+  compose(project, ['down'], { inherit: true });
   compose(project, ['up', '--no-build'], { inherit: true });
   const settled = () => {
     const states = containerStates(project);
@@ -112,7 +112,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await session?.shutdown();
   if (process.env.FLEETSTREAM_COMPOSE_KEEP !== 'true')
-    compose(project, ['down', '-v'], { inherit: true });
+    compose(project, ['down'], { inherit: true });
   rmSync(workDir, { recursive: true, force: true });
 }, 180_000);
 
@@ -140,7 +140,9 @@ describe('docker compose up, local images, fed by the simulator', () => {
         data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> };
       };
       health = Object.fromEntries(
-        body.data.activeTargets.map((t) => [t.labels.instance!.split(':')[0]!, t.health]),
+        body.data.activeTargets
+          .filter((t) => t.labels.job === 'fleetstream')
+          .map((t) => [t.labels.instance!.split(':')[0]!, t.health]),
       );
       return scraped.every((s) => health[s] === 'up') ? health : undefined;
     };

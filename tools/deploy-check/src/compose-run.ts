@@ -85,19 +85,19 @@ export function containerStates(project: ComposeProject): Map<string, ContainerS
     .split('\n')
     .filter(Boolean);
   if (ids.length === 0) return states;
-  const format =
-    '{{.Id}}|{{index .Config.Labels "com.docker.compose.service"}}|{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{end}}|{{.State.ExitCode}}|{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}';
-  for (const line of docker(['inspect', '--format', format, ...ids])
-    .trim()
-    .split('\n')) {
-    const [id = '', service = '', status = '', health = '', exitCode = '', ips = ''] =
-      line.split('|');
-    states.set(service, {
-      id,
-      status,
-      health: health || undefined,
-      exitCode: Number(exitCode),
-      ip: ips.trim().split(' ')[0] ?? '',
+  const inspected = JSON.parse(docker(['inspect', ...ids])) as Array<{
+    Id: string;
+    Config: { Labels: Record<string, string> };
+    State: { Status: string; ExitCode: number; Health?: { Status: string } };
+    NetworkSettings: { Networks: Record<string, { IPAddress: string }> };
+  }>;
+  for (const c of inspected) {
+    states.set(c.Config.Labels['com.docker.compose.service'] ?? '', {
+      id: c.Id,
+      status: c.State.Status,
+      health: c.State.Health?.Status,
+      exitCode: c.State.ExitCode,
+      ip: Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '',
     });
   }
   return states;
