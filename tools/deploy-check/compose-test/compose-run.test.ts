@@ -269,6 +269,10 @@ describe('docker compose up, local images, fed by the simulator', () => {
       { timeoutMs: 180_000, seen: () => ({ rows, acked: summary.records }) },
     );
 
+    process.stderr.write(
+      `compose test: store SIGTERM -> exit ${stopped.exitCode}; simulator sent ${summary.sent}, acked ${summary.acked} (${summary.records} records); rows ${rows}\n`,
+    );
+
     // Assess: a clean drain, the feed went on while store was down, every acked record is a row.
     // Packets sent but never acked (at most sent - acked; one record each, SIM_RECORDS=1) may or
     // may not have reached Kafka: they are the only rows allowed beyond the acked records.
