@@ -43,6 +43,7 @@ for (const file of reportFiles()) {
   skipped += report.numPendingTests;
 }
 if (reports === 0) failed += 1;
-if (skipped > 0) console.log(`skipped: ${skipped} (each skipped test states its reason in its name)`);
+if (skipped > 0)
+  console.log(`skipped: ${skipped} (each skipped test states its reason in its name)`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
