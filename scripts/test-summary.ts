@@ -1,5 +1,7 @@
-// Sums every workspace's jest JSON report (test-results.json) into the one line CI reads:
+// Sums every workspace's jest JSON reports (test-results.json from `npm test`, and
+// test-results.compose.json from `npm run compose:test`) into the one line CI reads:
 // `tests: N passed, N failed`. A suite that failed to run counts as one failed test.
+// `--only <report>` sums that one report (a missing report is one failure).
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -10,23 +12,38 @@ interface JestReport {
   numPendingTests: number;
 }
 
+const reportNames = ['test-results.json', 'test-results.compose.json'];
+
+function reportFiles(): string[] {
+  const only = process.argv.indexOf('--only');
+  if (only >= 0) return [process.argv[only + 1] ?? ''];
+  const files: string[] = [];
+  for (const group of ['libs', 'services', 'tools']) {
+    if (!existsSync(group)) continue;
+    for (const name of readdirSync(group)) {
+      for (const report of reportNames) {
+        const file = join(group, name, report);
+        if (existsSync(file)) files.push(file);
+      }
+    }
+  }
+  return files;
+}
+
 let passed = 0;
 let failed = 0;
 let reports = 0;
 let skipped = 0;
-for (const group of ['libs', 'services', 'tools']) {
-  if (!existsSync(group)) continue;
-  for (const name of readdirSync(group)) {
-    const file = join(group, name, 'test-results.json');
-    if (!existsSync(file)) continue;
-    const report = JSON.parse(readFileSync(file, 'utf8')) as JestReport;
-    reports += 1;
-    passed += report.numPassedTests;
-    failed += report.numFailedTests + report.numRuntimeErrorTestSuites;
-    skipped += report.numPendingTests;
-  }
+for (const file of reportFiles()) {
+  if (!existsSync(file)) continue;
+  const report = JSON.parse(readFileSync(file, 'utf8')) as JestReport;
+  reports += 1;
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + report.numRuntimeErrorTestSuites;
+  skipped += report.numPendingTests;
 }
 if (reports === 0) failed += 1;
-if (skipped > 0) console.log(`skipped: ${skipped} (each skipped test states its reason in its name)`);
+if (skipped > 0)
+  console.log(`skipped: ${skipped} (each skipped test states its reason in its name)`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);

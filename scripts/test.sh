@@ -15,7 +15,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-find . -name test-results.json -not -path './node_modules/*' -delete 2>/dev/null
+find . -name 'test-results*.json' -not -path './node_modules/*' -delete 2>/dev/null
 
 if [[ -z "${KAFKA_BROKERS:-}" || -z "${CASSANDRA_CONTACT_POINTS:-}" ]]; then
   started=1

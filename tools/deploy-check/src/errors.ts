@@ -1,7 +1,13 @@
 import { FleetstreamError } from '@fleetstream/stream/errors';
 
 /** Error codes of deploy-check (README "Error codes"). */
-export const DeployCheckErrorCodes = ['DEPLOY_CHECK_YAML_INVALID', 'DEPLOY_CHECK_PROMQL_INVALID', 'DEPLOY_CHECK_KUBECTL_FAILED'] as const;
+export const DeployCheckErrorCodes = [
+  'DEPLOY_CHECK_YAML_INVALID',
+  'DEPLOY_CHECK_PROMQL_INVALID',
+  'DEPLOY_CHECK_KUBECTL_FAILED',
+  'DEPLOY_CHECK_COMPOSE_FAILED',
+  'DEPLOY_CHECK_COMPOSE_TIMEOUT',
+] as const;
 
 export type ErrorCode = (typeof DeployCheckErrorCodes)[number];
 

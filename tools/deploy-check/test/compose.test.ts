@@ -7,7 +7,7 @@ import { WORKLOAD_CONTRACTS } from '../src/env-contract.ts';
 import { paths, repoRoot } from '../src/paths.ts';
 import { parseDockerfile } from '../src/dockerfile.ts';
 import { composeEnvProblems } from '../src/workload-env.ts';
-import { isRecord, parseYaml, readYaml } from '../src/yaml-files.ts';
+import { parseYaml, readYaml } from '../src/yaml-files.ts';
 
 interface ComposeService {
   image?: string;
@@ -96,7 +96,7 @@ describe('docker-compose.yml', () => {
         'simulator',
         'sql-source',
         'sqlserver',
-        'sqlserver-seed',
+        'asset-register-seed',
         'store',
         'topology',
       ].sort(),
@@ -340,18 +340,21 @@ describe('docker-compose.yml', () => {
     expect(env.KAFKA_ADVERTISED_LISTENERS).toContain('PLAINTEXT://kafka:9092');
   });
 
-  it('seeds SQL Server with an asset table that has a rowversion and a soft-delete column', () => {
+  it('seeds SQL Server with an asset table that has a rowversion and a soft-delete column, before sql-source starts', () => {
     // Prepare
     const seed = readFileSync(join(repoRoot, 'deploy/sqlserver/seed.sql'), 'utf8');
-    const seedService = compose.services['sqlserver-seed']!;
+    const seedService = compose.services['asset-register-seed']!;
 
     // Assess
     expect(seed).toMatch(/CREATE TABLE dbo\.assets \(/);
     expect(seed).toMatch(/row_version\s+ROWVERSION/);
     expect(seed).toMatch(/is_deleted\s+BIT/);
     expect(seedService.volumes).toContain('./deploy/sqlserver:/seed:ro');
-    expect(isRecord(seedService.depends_on) && seedService.depends_on.sqlserver).toEqual({
-      condition: 'service_healthy',
+    expect(seedService.environment?.SQLSERVER_HOST).toBe('sqlserver');
+    // No depends_on on sqlserver (seed.sh waits for it), so the local run can leave SQL Server out.
+    expect(seedService.depends_on).toBeUndefined();
+    expect(compose.services['sql-source']!.depends_on?.['asset-register-seed']).toEqual({
+      condition: 'service_completed_successfully',
     });
   });
 });

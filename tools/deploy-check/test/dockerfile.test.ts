@@ -58,8 +58,12 @@ describe('Dockerfile', () => {
 
     // Assess
     expect(arg?.args).toBe(`NODE_VERSION=${pinned}`);
+    expect(
+      instructions.find((i) => i.instruction === 'ARG' && i.args.startsWith('NODE_BASE_IMAGE='))
+        ?.args,
+    ).toBe('NODE_BASE_IMAGE=node:${NODE_VERSION}-slim');
     expect(instructions.filter((i) => i.instruction === 'FROM').map((i) => i.args)).toEqual([
-      'node:${NODE_VERSION}-slim AS base',
+      '${NODE_BASE_IMAGE} AS base',
       'base AS prune',
       'base AS build',
       'base AS runtime',

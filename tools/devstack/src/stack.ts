@@ -163,7 +163,8 @@ export async function restart(server: 'kafka' | 'cassandra', options: RestartOpt
   if (rest > 0) await new Promise((r) => setTimeout(r, rest));
   let newPid: number;
   if (server === 'kafka') {
-    newPid = startKafka(state.plans.kafka, true);
+    // A stack started before plans carried the version (an older checkout) has it only in state.kafka.
+    newPid = startKafka({ ...state.plans.kafka, version: state.plans.kafka.version ?? state.kafka.version }, true);
     state.kafka.pid = newPid;
     writeFileSync(stateFile, JSON.stringify(state, null, 2));
     await waitKafkaReady(newPid, state.plans.kafka, 90_000);
