@@ -78,6 +78,8 @@ export const consumerConfigShape = {
   MAX_IN_FLIGHT: env.int(5_000, { min: 1 }),
   COMMIT_INTERVAL_MS: env.int(1_000, { min: 10, max: 60_000 }),
   PARTITIONS_CONCURRENCY: env.int(4, { min: 1, max: 256 }),
+  /** How often the consumer lag is read from the broker (end offsets against the position). */
+  LAG_INTERVAL_MS: env.int(5_000, { min: 100, max: 600_000 }),
   DLQ_TOPIC: env.str('telemetry.dlq'),
 };
 

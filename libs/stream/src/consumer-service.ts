@@ -1,5 +1,6 @@
 import type { ConsumerConfig } from './config.ts';
 import { ConsumerRunner, type BatchHandler } from './consumer-runner.ts';
+import { monitoredConsumer, timedHandler } from './lag-monitor.ts';
 import type { Service, ServiceDeps } from './service-host.ts';
 
 export interface ConsumerServiceOptions {
@@ -21,9 +22,9 @@ export interface ConsumerServiceOptions {
  * `after` (close producers and sinks).
  */
 export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options: ConsumerServiceOptions): Service & { runner: ConsumerRunner } {
-  const { config, kafka, metrics, logger, health } = deps;
+  const { config, metrics, logger, health } = deps;
   const groupId = options.groupId ?? config.CONSUMER_GROUP ?? `fleetstream-${deps.name}`;
-  const consumer = kafka.consumer({
+  const consumer = monitoredConsumer(deps, {
     groupId,
     topics: options.topics,
     fromBeginning: options.fromBeginning ?? true,
@@ -31,7 +32,7 @@ export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options
   });
   const runner = new ConsumerRunner({
     consumer,
-    handler: options.handler,
+    handler: timedHandler(options.handler, metrics),
     metrics,
     logger,
     commitIntervalMs: config.COMMIT_INTERVAL_MS,
