@@ -51,7 +51,8 @@ export interface Pipeline {
  */
 export async function startPipeline(supervisor: Supervisor, o: PipelineOptions): Promise<Pipeline> {
   const ports = o.ports ?? DEMO_PORTS;
-  const common = { KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
+  // The lag is read every second so the live view and the load test see it move.
+  const common = { KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000', LAG_INTERVAL_MS: '1000' };
   const topo = spawnSync(process.execPath, [join(repo, 'tools/cli/bin/fleetstream.js'), 'topology', 'apply'], {
     env: { ...process.env, ...common, CASSANDRA_CONTACT_POINTS: o.cassandraContactPoints },
     encoding: 'utf8',

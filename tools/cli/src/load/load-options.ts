@@ -1,0 +1,43 @@
+import { parseArgs } from 'node:util';
+
+export const LOAD_USAGE = `usage: fleetstream load [--rates 500,1000,2000,4000] [--devices 5000] [--step-seconds 30] [--records 1] [--json FILE] [--svg FILE]
+  --rates         events/s offered per step, in order (open loop: a fixed schedule, not as fast as acks come)
+  --devices       simulated devices, half over TCP and half over HTTP (default 5000)
+  --step-seconds  length of each step (default 30)
+  --records       AVL records per packet / events per HTTP request (default 1)
+  --json, --svg   where the results and the chart go (default: in the run's folder under runs/)`;
+
+export interface LoadCliOptions {
+  rates: number[];
+  devices: number;
+  stepSeconds: number;
+  recordsPerPacket: number;
+  json?: string;
+  svg?: string;
+}
+
+export class LoadUsageError extends Error {}
+
+const positive = (name: string, text: string | undefined, def: number) => {
+  if (text === undefined) return def;
+  const v = Number(text);
+  if (!Number.isInteger(v) || v < 1) throw new LoadUsageError(`--${name} must be a whole number >= 1, got "${text}"`);
+  return v;
+};
+
+/** Parses the verb's arguments; throws LoadUsageError naming the option. */
+export function parseLoadArgs(args: string[]): LoadCliOptions {
+  let v: Record<string, string | undefined>;
+  try {
+    v = parseArgs({
+      args,
+      options: { rates: { type: 'string' }, devices: { type: 'string' }, 'step-seconds': { type: 'string' }, records: { type: 'string' }, json: { type: 'string' }, svg: { type: 'string' } },
+    }).values;
+  } catch (err) {
+    throw new LoadUsageError((err as Error).message);
+  }
+  const rates = (v.rates ?? '500,1000,2000,4000').split(',').map((r) => positive('rates', r.trim(), 0));
+  const recordsPerPacket = positive('records', v.records, 1);
+  if (recordsPerPacket > 255) throw new LoadUsageError(`--records must be at most 255, got "${v.records}"`);
+  return { rates, devices: positive('devices', v.devices, 5000), stepSeconds: positive('step-seconds', v['step-seconds'], 30), recordsPerPacket, json: v.json, svg: v.svg };
+}
