@@ -90,28 +90,33 @@ async function loadBench(pipeline: Pipeline): Promise<void> {
     serverPids: { kafka: state.kafka.pid, cassandra: state.cassandra.pid }, say: log,
   };
   const { steps, sustainable } = await runLadder(supervisor, pipeline, loadRates, o);
-  const at = async (share: number): Promise<LoadStep | undefined> => {
-    if (sustainable === 0) return undefined;
-    const rate = Math.round(sustainable * share);
-    log(`${share * 100} % of the sustainable rate: ${rate} events/s`);
+  // No sustainable step: the shares are taken of the lowest step's rate (and say so), so the
+  // latency measures stay real numbers instead of zeros that would meet their goals.
+  const base = sustainable > 0 ? sustainable : Math.min(...loadRates);
+  const of = sustainable > 0 ? 'sustainable' : `lowest step's rate (no step sustainable)`;
+  const at = async (share: number): Promise<LoadStep> => {
+    const rate = Math.max(1, Math.round(base * share));
+    log(`${share * 100} % of the ${of}: ${rate} events/s`);
     return runLoadStep(supervisor, pipeline, rate, o);
   };
   const half = await at(0.5);
   const eighty = await at(0.8);
+  // A step that stored nothing has no latency: a value worse than any goal, not a 0 that meets it.
+  const worst = (ms: number | undefined) => (ms === undefined ? 999_999 : Math.round(ms));
   const services = ['gateway', 'parse', 'enrich', 'store', 'sql-source'];
-  const rssByService = new Map(services.map((n) => [n, Math.max(0, ...[...steps, half, eighty].map((s) => s?.rssMb[n] ?? 0))]));
+  const rssByService = new Map(services.map((n) => [n, Math.max(0, ...[...steps, half, eighty].map((s) => s.rssMb[n] ?? 0))]));
   const measures: BenchMeasure[] = [
     { name: 'pipeline-sustainable-events-per-s', value: sustainable, unit: `events/s (open loop, ${loadDevices} devices, ${stepSeconds} s steps)`, baseline: null, ratio: null, goal: null },
     { name: 'pipeline-max-acked-events-per-s', value: Math.round(Math.max(0, ...steps.map((s) => s.ackedPerSec))), unit: 'events/s (highest step)', baseline: null, ratio: null, goal: null },
-    { name: 'e2e-p99-ms-at-half-sustainable', value: Math.round(half?.e2e.p99Ms ?? 0), unit: 'ms', baseline: Math.round(half?.e2e.p50Ms ?? 0), ratio: null, goal: 250, better: 'lower' },
-    { name: 'e2e-p99-ms-at-80pct-sustainable', value: Math.round(eighty?.e2e.p99Ms ?? 0), unit: 'ms', baseline: Math.round(eighty?.e2e.p50Ms ?? 0), ratio: null, goal: 500, better: 'lower' },
-    { name: 'cpu-ms-per-event-at-half-sustainable', value: half?.cpuMsPerEvent.all ?? 0, unit: 'CPU ms per event, all processes (Kafka, Cassandra, simulator included)', baseline: null, ratio: null, goal: null, better: 'lower' },
+    { name: 'e2e-p99-ms-at-half-sustainable', value: worst(half.e2e.p99Ms), unit: `ms at ${half.rate} events/s = 50 % of the ${of}`, baseline: worst(half.e2e.p50Ms), ratio: null, goal: 250, better: 'lower' },
+    { name: 'e2e-p99-ms-at-80pct-sustainable', value: worst(eighty.e2e.p99Ms), unit: `ms at ${eighty.rate} events/s = 80 % of the ${of}`, baseline: worst(eighty.e2e.p50Ms), ratio: null, goal: 500, better: 'lower' },
+    { name: 'cpu-ms-per-event-at-half-sustainable', value: half.cpuMsPerEvent.all ?? 0, unit: 'CPU ms per event, all processes (Kafka, Cassandra, simulator included)', baseline: null, ratio: null, goal: null, better: 'lower' },
     { name: 'rss-mb-per-service', value: Math.round(Math.max(...rssByService.values())), unit: 'MB (max over services)', baseline: null, ratio: null, goal: 150, better: 'lower' },
     ...[...rssByService].map(([service, mb]) => ({ name: `rss-mb-${service}`, value: Math.round(mb), unit: 'MB', baseline: null, ratio: null, goal: null })),
   ];
   printMeasures(`pipeline load bench (${loadDevices} devices; e2e baseline = p50)`, measures);
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  writeFileSync(new URL('./results/pipeline-load.svg', import.meta.url), loadChartSvg([...steps, ...(half ? [half] : []), ...(eighty ? [eighty] : [])], sustainable));
+  writeFileSync(new URL('./results/pipeline-load.svg', import.meta.url), loadChartSvg([...steps, half, eighty], sustainable));
   writeBenchResults(new URL('./results/pipeline.json', import.meta.url), measures, { sustainable, steps, half, eighty, runDir });
 }
 
