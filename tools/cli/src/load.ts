@@ -58,6 +58,7 @@ export async function runLoad(args: string[]): Promise<number> {
       pgUrl: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
       devices: o.devices,
       logLevel: 'warn',
+      env: o.env,
       onReady: (name) => say(`${name} ready`),
       stopping: () => stopping,
     });
@@ -67,7 +68,7 @@ export async function runLoad(args: string[]): Promise<number> {
     });
     const json = o.json ?? join(runDir, 'load.json');
     const svg = o.svg ?? join(runDir, 'load.svg');
-    writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, sustainable, steps }, null, 2)}\n`);
+    writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), env: o.env, devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, sustainable, steps }, null, 2)}\n`);
     writeFileSync(svg, loadChartSvg(steps, sustainable));
     process.stdout.write(`${renderLoadTable(steps, sustainable)}\n`);
     say(`results in ${json}, chart in ${svg}`);

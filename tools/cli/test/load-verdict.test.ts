@@ -51,6 +51,8 @@ describe('the load test verdict', () => {
     expect(parseLoadArgs(['--rates', '500,1000', '--devices', '300', '--step-seconds', '10'])).toMatchObject({ rates: [500, 1000], devices: 300, stepSeconds: 10, recordsPerPacket: 1 });
     expect(() => parseLoadArgs(['--rates', '500,fast'])).toThrow(new LoadUsageError('--rates must be a whole number >= 1, got "fast"'));
     expect(() => parseLoadArgs(['--devices', '0'])).toThrow(LoadUsageError);
+    expect(parseLoadArgs(['--env', 'PARTITIONS_CONCURRENCY=4', '--env', 'MAX_RECORDS_PER_BATCH=100']).env).toEqual({ PARTITIONS_CONCURRENCY: '4', MAX_RECORDS_PER_BATCH: '100' });
+    expect(() => parseLoadArgs(['--env', 'oops'])).toThrow(new LoadUsageError('--env takes NAME=value, got "oops"'));
   });
 
   test('the chart draws offered, acked, p50 and p99 for every step and marks the sustainable rate', () => {

@@ -1,10 +1,11 @@
 import { parseArgs } from 'node:util';
 
-export const LOAD_USAGE = `usage: fleetstream load [--rates 500,1000,2000,4000] [--devices 5000] [--step-seconds 30] [--records 1] [--json FILE] [--svg FILE]
+export const LOAD_USAGE = `usage: fleetstream load [--rates 500,1000,2000,4000] [--devices 5000] [--step-seconds 30] [--records 1] [--env K=V ...] [--json FILE] [--svg FILE]
   --rates         events/s offered per step, in order (open loop: a fixed schedule, not as fast as acks come)
   --devices       simulated devices, half over TCP and half over HTTP (default 5000)
   --step-seconds  length of each step (default 30)
   --records       AVL records per packet / events per HTTP request (default 1)
+  --env           K=V for every service (repeatable), e.g. --env PARTITIONS_CONCURRENCY=4 to compare a setting
   --json, --svg   where the results and the chart go (default: in the run's folder under runs/)`;
 
 export interface LoadCliOptions {
@@ -12,6 +13,7 @@ export interface LoadCliOptions {
   devices: number;
   stepSeconds: number;
   recordsPerPacket: number;
+  env: Record<string, string>;
   json?: string;
   svg?: string;
 }
@@ -27,11 +29,11 @@ const positive = (name: string, text: string | undefined, def: number) => {
 
 /** Parses the verb's arguments; throws LoadUsageError naming the option. */
 export function parseLoadArgs(args: string[]): LoadCliOptions {
-  let v: Record<string, string | undefined>;
+  let v: { rates?: string; devices?: string; 'step-seconds'?: string; records?: string; env?: string[]; json?: string; svg?: string };
   try {
     v = parseArgs({
       args,
-      options: { rates: { type: 'string' }, devices: { type: 'string' }, 'step-seconds': { type: 'string' }, records: { type: 'string' }, json: { type: 'string' }, svg: { type: 'string' } },
+      options: { rates: { type: 'string' }, devices: { type: 'string' }, 'step-seconds': { type: 'string' }, records: { type: 'string' }, env: { type: 'string', multiple: true }, json: { type: 'string' }, svg: { type: 'string' } },
     }).values;
   } catch (err) {
     throw new LoadUsageError((err as Error).message);
@@ -39,5 +41,11 @@ export function parseLoadArgs(args: string[]): LoadCliOptions {
   const rates = (v.rates ?? '500,1000,2000,4000').split(',').map((r) => positive('rates', r.trim(), 0));
   const recordsPerPacket = positive('records', v.records, 1);
   if (recordsPerPacket > 255) throw new LoadUsageError(`--records must be at most 255, got "${v.records}"`);
-  return { rates, devices: positive('devices', v.devices, 5000), stepSeconds: positive('step-seconds', v['step-seconds'], 30), recordsPerPacket, json: v.json, svg: v.svg };
+  const env: Record<string, string> = {};
+  for (const kv of v.env ?? []) {
+    const m = /^([A-Z][A-Z0-9_]*)=(.*)$/.exec(kv);
+    if (!m) throw new LoadUsageError(`--env takes NAME=value, got "${kv}"`);
+    env[m[1]!] = m[2]!;
+  }
+  return { env, rates, devices: positive('devices', v.devices, 5000), stepSeconds: positive('step-seconds', v['step-seconds'], 30), recordsPerPacket, json: v.json, svg: v.svg };
 }
