@@ -77,7 +77,10 @@ export const consumerConfigShape = {
   MAX_BYTES_PER_SEC: env.int(0, { min: 0 }),
   MAX_IN_FLIGHT: env.int(5_000, { min: 1 }),
   COMMIT_INTERVAL_MS: env.int(1_000, { min: 10, max: 60_000 }),
-  PARTITIONS_CONCURRENCY: env.int(4, { min: 1, max: 256 }),
+  /** Partition batches of one fetch handled at once: kafkajs fetches again only when all of a fetch are done, so fewer than the partitions a member owns makes a fetch's batches wait in rounds (12: the topology's partitions). */
+  PARTITIONS_CONCURRENCY: env.int(12, { min: 1, max: 256 }),
+  /** How often the consumer lag is read from the broker (end offsets against the position). */
+  LAG_INTERVAL_MS: env.int(5_000, { min: 100, max: 600_000 }),
   DLQ_TOPIC: env.str('telemetry.dlq'),
 };
 

@@ -204,7 +204,6 @@ export class ConsumerRunner {
         control.resolveOffset(chunk[chunk.length - 1]!.offset);
         done += chunk.length;
         this.#o.metrics.recordsIn.inc({ service: svc, topic }, chunk.length);
-        this.#o.metrics.consumerLag.set({ service: svc, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(chunk[chunk.length - 1]!.offset) - 1));
         if (Date.now() - this.#lastCommitAt >= this.#o.commitIntervalMs) void this.commit('interval');
       }
       if (done === records.length && BigInt(batch.lastOffset) > state.lastTracked) {
@@ -213,7 +212,6 @@ export class ConsumerRunner {
         state.tracker.complete(BigInt(batch.lastOffset));
         state.lastTracked = BigInt(batch.lastOffset);
         control.resolveOffset(batch.lastOffset);
-        this.#o.metrics.consumerLag.set({ service: svc, topic, partition: String(partition) }, Math.max(0, Number(batch.highWatermark) - Number(batch.lastOffset) - 1));
       }
       if (this.#rebalancing || this.#stopping) await this.commit(this.#stopping ? 'shutdown' : 'rebalance');
     } finally {

@@ -1,5 +1,6 @@
 import type { ConsumerConfig } from './config.ts';
 import { ConsumerRunner, type BatchHandler, type ConsumerRunnerOptions } from './consumer-runner.ts';
+import { monitoredConsumer, timedHandler } from './lag-monitor.ts';
 import type { Service, ServiceDeps } from './service-host.ts';
 
 export interface ConsumerServiceOptions {
@@ -29,9 +30,9 @@ export function consumerGroup(deps: Pick<ServiceDeps<ConsumerConfig>, 'config' |
  * the service through `deps.fail`.
  */
 export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options: ConsumerServiceOptions): Service & { runner: ConsumerRunner } {
-  const { config, kafka, metrics, logger, health } = deps;
+  const { config, metrics, logger, health } = deps;
   const groupId = consumerGroup(deps, options.groupId);
-  const consumer = kafka.consumer({
+  const consumer = monitoredConsumer(deps, {
     groupId,
     topics: options.topics,
     fromBeginning: options.fromBeginning ?? true,
@@ -39,7 +40,7 @@ export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options
   });
   const runner = new ConsumerRunner({
     consumer,
-    handler: options.handler,
+    handler: timedHandler(options.handler, metrics),
     metrics,
     logger,
     commitIntervalMs: config.COMMIT_INTERVAL_MS,

@@ -18,6 +18,8 @@ export type { HealthServer, ReadinessCheck } from './health-server.ts';
 export { ConsumerRunner } from './consumer-runner.ts';
 export type { BatchHandler, HandlerContext, ThrottleOptions, ConsumerRunnerOptions } from './consumer-runner.ts';
 export { createConsumerService, consumerGroup } from './consumer-service.ts';
+export { monitoredConsumer, timedHandler, LagMonitor, DEFAULT_LAG_INTERVAL_MS } from './lag-monitor.ts';
+export type { LagMonitorDeps, LagMonitorOptions } from './lag-monitor.ts';
 export type { ConsumerServiceOptions } from './consumer-service.ts';
 export { createStage, kafkaStageHandler, createKafkaStageService } from './stage.ts';
 export type { Transform, TransformResult, StageOptions } from './stage.ts';

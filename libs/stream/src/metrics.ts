@@ -19,6 +19,7 @@ export interface StreamMetrics {
   sinkConcurrency: Gauge<'service'>;
   endToEndLatency: Histogram<'service'>;
   committedOffset: Gauge<'service' | 'topic' | 'partition'>;
+  recordWait: Histogram<'service' | 'stage'>;
 }
 
 const cache = new WeakMap<Registry, StreamMetrics>();
@@ -56,6 +57,13 @@ export function createStreamMetrics(registry: Registry, service: string, options
       registers,
     }),
     committedOffset: new Gauge({ name: 'fleetstream_committed_offset', help: 'Last committed offset per partition.', labelNames: ['service', 'topic', 'partition'], registers }),
+    recordWait: new Histogram({
+      name: 'fleetstream_record_wait_seconds',
+      help: 'Time since a record was produced (its Kafka timestamp): when the client handed it over (stage=fetch), when its chunk reached the handler (stage=handle).',
+      labelNames: ['service', 'stage'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    }),
   };
   cache.set(registry, m);
   return m;

@@ -9,10 +9,22 @@ export interface RawProducerOptions {
   /** Wait this long for company before a send; 0 = next turn of the event loop. */
   lingerMs: number;
   maxBatchRecords: number;
+  /**
+   * Produce requests in flight at once (default 3: the idempotent producer keeps up to 5 per
+   * broker, and the load test showed records waiting a whole acks=all round trip behind a single
+   * send slot). With more than one, records arriving while
+   * every slot is busy still go out together, but a send no longer waits for the previous one's
+   * acks=all round trip. A device's order is kept either way: it sends its next packet only after
+   * this one's ack.
+   */
+  maxSendsInFlight?: number;
   /** A send in flight for longer marks the producer unhealthy. */
   slowSendMs: number;
   probeIntervalMs: number;
 }
+
+/** Produce requests in flight at once unless the options say otherwise. */
+export const DEFAULT_SENDS_IN_FLIGHT = 3;
 
 interface Pending {
   records: OutboundRecord[];
@@ -22,7 +34,7 @@ interface Pending {
 
 /**
  * The one Kafka producer of the gateway, shared by every connection and request. Records submitted
- * while a send is in flight (or within the linger) go out together in the next send, so thousands
+ * while every send slot is busy (or within the linger) go out together in the next send, so thousands
  * of devices cost a few produce requests, not one each. `submit` resolves only once Kafka has
  * acknowledged (acks=all) and rejects with GATEWAY_KAFKA_UNAVAILABLE otherwise: the caller then does not
  * acknowledge its device.
@@ -35,8 +47,8 @@ export class RawProducer {
   readonly #o: RawProducerOptions;
   #queue: Pending[] = [];
   #queuedRecords = 0;
-  #inFlight = false;
-  #sendStartedAt = 0;
+  /** Start times of the sends in flight. */
+  readonly #sending = new Set<{ at: number }>();
   #scheduled = false;
   #connected = false;
   #stopped = false;
@@ -64,7 +76,7 @@ export class RawProducer {
   /** Whether Kafka looks able to take records now. */
   healthy(): boolean {
     if (!this.#connected || this.#stopped) return false;
-    if (this.#inFlight && Date.now() - this.#sendStartedAt > this.#o.slowSendMs) return false;
+    for (const send of this.#sending) if (Date.now() - send.at > this.#o.slowSendMs) return false;
     return this.#probeOk && this.#lastFailureAt === 0;
   }
 
@@ -83,8 +95,12 @@ export class RawProducer {
     });
   }
 
+  get #slotFree(): boolean {
+    return this.#sending.size < (this.#o.maxSendsInFlight ?? DEFAULT_SENDS_IN_FLIGHT);
+  }
+
   #schedule(): void {
-    if (this.#inFlight || this.#scheduled || this.#queue.length === 0) return;
+    if (!this.#slotFree || this.#scheduled || this.#queue.length === 0) return;
     this.#scheduled = true;
     const run = () => {
       this.#scheduled = false;
@@ -95,7 +111,7 @@ export class RawProducer {
   }
 
   async #flush(): Promise<void> {
-    if (this.#inFlight || this.#queue.length === 0) return;
+    if (!this.#slotFree || this.#queue.length === 0) return;
     const batch: Pending[] = [];
     const records: OutboundRecord[] = [];
     while (this.#queue.length > 0 && (records.length === 0 || records.length + this.#queue[0]!.records.length <= this.#o.maxBatchRecords)) {
@@ -104,8 +120,10 @@ export class RawProducer {
       for (const r of p.records) records.push(r);
     }
     this.#queuedRecords -= records.length;
-    this.#inFlight = true;
-    this.#sendStartedAt = Date.now();
+    const send = { at: Date.now() };
+    this.#sending.add(send);
+    // Another slot free: whatever arrives next does not wait for this send.
+    this.#schedule();
     try {
       await this.#o.producer.send(records);
       this.#lastFailureAt = 0;
@@ -116,10 +134,10 @@ export class RawProducer {
       const err = new GatewayError('GATEWAY_KAFKA_UNAVAILABLE', 'Kafka did not acknowledge the records', { cause });
       for (const p of batch) p.reject(err);
     } finally {
-      this.#inFlight = false;
+      this.#sending.delete(send);
     }
     if (this.#queue.length > 0) this.#schedule();
-    else for (const done of this.#idle.splice(0)) done();
+    else if (this.#sending.size === 0) for (const done of this.#idle.splice(0)) done();
   }
 
   async #connectLoop(): Promise<void> {
@@ -172,7 +190,7 @@ export class RawProducer {
 
   /** Resolves once nothing is queued or in flight. */
   drained(): Promise<void> {
-    if (!this.#inFlight && this.#queue.length === 0) return Promise.resolve();
+    if (this.#sending.size === 0 && this.#queue.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.#idle.push(resolve));
   }
 

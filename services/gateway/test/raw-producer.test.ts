@@ -18,9 +18,9 @@ const admin = { connect: async () => undefined, disconnect: async () => undefine
 const record = (key: string): OutboundRecord => ({ topic: 't', key, value: key });
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function started(slowSendMs = 60_000) {
+async function started(slowSendMs = 60_000, maxSendsInFlight = 1) {
   const fake = fakeProducer();
-  const raw = new RawProducer({ producer: fake.producer, admin, logger: pino({ level: 'silent' }), lingerMs: 0, maxBatchRecords: 100, slowSendMs, probeIntervalMs: 60_000 });
+  const raw = new RawProducer({ producer: fake.producer, admin, logger: pino({ level: 'silent' }), lingerMs: 0, maxBatchRecords: 100, slowSendMs, probeIntervalMs: 60_000, maxSendsInFlight });
   raw.start();
   while (!raw.healthy()) await tick();
   return { raw, ...fake };
@@ -46,6 +46,33 @@ describe('RawProducer', () => {
     expect(sends.map((s) => s.records.map((r) => r.key))).toEqual([['a'], ['b', 'c', 'd']]);
     sends[1]!.resolve();
     await Promise.all(later);
+    await raw.stop();
+  });
+
+  it('with two send slots, a record does not wait for the send in flight; what arrives while both are busy goes out together in the next', async () => {
+    // Prepare
+    const { raw, sends } = await started(60_000, 2);
+    const first = raw.submit([record('a')]);
+    await tick();
+
+    // Act: b arrives while a is in flight (a free slot: sent at once); c, d, e while both are in flight
+    const second = raw.submit([record('b')]);
+    await tick();
+    const sendsAfterB = sends.length;
+    const later = [raw.submit([record('c')]), raw.submit([record('d')]), raw.submit([record('e')])];
+    await tick();
+    const sendsWhileBothBusy = sends.length;
+    sends[1]!.resolve();
+    await second;
+    await tick();
+
+    // Assess: b did not wait for a; c, d and e went out as one request once a slot was free
+    expect(sendsAfterB).toBe(2);
+    expect(sendsWhileBothBusy).toBe(2);
+    expect(sends.map((s) => s.records.map((r) => r.key))).toEqual([['a'], ['b'], ['c', 'd', 'e']]);
+    sends[0]!.resolve();
+    sends[2]!.resolve();
+    await Promise.all([first, ...later]);
     await raw.stop();
   });
 

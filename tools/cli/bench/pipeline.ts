@@ -1,12 +1,14 @@
 /**
  * Pipeline bench (and soak): the whole pipeline as separate processes on the devstack, fed by the
  * simulator over TCP and HTTP.
- *   1. max load: the simulator as fast as acks come (rate 0) -> acked events/s end to end in;
- *   2. half load: half of that for a while -> end-to-end latency p99 (receivedAt -> stored);
- *   3. RSS of every service (max over the run).
- * `--soak <minutes>` keeps half load that long, sampling RSS and event-loop delay per service
- * every 10 s into runs/soak-<time>/soak.json, and reports whether memory stayed flat.
- * Writes bench/results/pipeline.json (measures e2e-p99-ms-at-half-load, rss-mb-per-service, ...).
+ * Bench (default): the open-loop load ladder of `fleetstream load` (BENCH_LOAD_RATES events/s,
+ * BENCH_LOAD_DEVICES devices, BENCH_STEP_SECONDS per step), then a step at half and at 80 % of
+ * the sustainable rate; writes bench/results/pipeline.json (pipeline-sustainable-events-per-s,
+ * e2e-p99-ms-at-half-sustainable, e2e-p99-ms-at-80pct-sustainable, rss-mb-per-service,
+ * cpu-ms-per-event-at-half-sustainable, ...) and the chart bench/results/pipeline-load.svg.
+ * `--soak <minutes>`: the simulator as fast as acks come (BENCH_DEVICES devices) finds a max, then
+ * half of it for that long, sampling RSS and event-loop delay per service every 10 s into
+ * runs/soak-<time>/soak.json, and reports whether memory stayed flat.
  */
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,15 +20,20 @@ import { startPipeline, startSimulator, type Pipeline } from '../src/demo/pipeli
 import { scrape, type Snapshot } from '../src/demo/view.ts';
 import { buckets, histogramQuantile, sum } from '../src/demo/prom-text.ts';
 import { memoryVerdict, type MemoryVerdict } from '../src/soak-verdict.ts';
+import { runLadder, runLoadStep, type LoadStep } from '../src/load/load-steps.ts';
+import { loadChartSvg } from '../src/load/load-chart.ts';
 
 const { values } = parseArgs({ options: { soak: { type: 'string' } } });
 const quick = process.env.BENCH_QUICK === '1';
 const soakMinutes = Number(values.soak ?? 0);
 const devices = Number(process.env.BENCH_DEVICES ?? 200);
+const loadDevices = Number(process.env.BENCH_LOAD_DEVICES ?? (quick ? 2000 : 5000));
+const loadRates = (process.env.BENCH_LOAD_RATES ?? (quick ? '300,1000,2000' : '500,1000,2000,4000')).split(',').map(Number);
+const stepSeconds = Number(process.env.BENCH_STEP_SECONDS ?? (quick ? 15 : 30));
 const maxSeconds = quick ? 10 : 20;
 const halfSeconds = soakMinutes > 0 ? soakMinutes * 60 : quick ? 15 : 40;
 const repo = new URL('../../../', import.meta.url).pathname;
-const runDir = join(repo, 'runs', `${soakMinutes > 0 ? 'soak' : 'pipeline-bench'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+const runDir = join(repo, 'runs', `${soakMinutes > 0 ? 'soak' : 'pipeline-load'}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
 mkdirSync(runDir, { recursive: true });
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const log = (m: string) => process.stderr.write(`[pipeline-bench] ${m}\n`);
@@ -76,16 +83,46 @@ async function phase(pipeline: Pipeline, name: string, rate: number, seconds: nu
   return { eventsPerSec: summary.records / (summary.durationMs / 1000), packetsPerSec: summary.acked / (summary.durationMs / 1000), p99Ms: (histogramQuantile(0.99, window) ?? 0) * 1000, p50Ms: (histogramQuantile(0.5, window) ?? 0) * 1000, errors: summary.errors, fedUntil };
 }
 
-let code = 0;
-try {
-  const pipeline = await startPipeline(supervisor, {
-    kafkaBrokers: state.kafka.brokers,
-    cassandraContactPoints: state.cassandra.contactPoints,
-    pgUrl: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    devices,
-    logLevel: 'warn',
-    onReady: (n) => log(`${n} ready`),
-  });
+/** The load bench: the ladder, then half and 80 % of the sustainable rate; measures and chart. */
+async function loadBench(pipeline: Pipeline): Promise<void> {
+  const o = {
+    devices: loadDevices, stepSeconds, recordsPerPacket: 1, runDir, kafkaBrokers: state.kafka.brokers,
+    serverPids: { kafka: state.kafka.pid, cassandra: state.cassandra.pid }, say: log,
+  };
+  const { steps, sustainable } = await runLadder(supervisor, pipeline, loadRates, o);
+  // No sustainable step: the shares are taken of the lowest step's rate (and say so), so the
+  // latency measures stay real numbers instead of zeros that would meet their goals.
+  const base = sustainable > 0 ? sustainable : Math.min(...loadRates);
+  const of = sustainable > 0 ? 'sustainable' : `lowest step's rate (no step sustainable)`;
+  const at = async (share: number): Promise<LoadStep> => {
+    const rate = Math.max(1, Math.round(base * share));
+    log(`${share * 100} % of the ${of}: ${rate} events/s`);
+    return runLoadStep(supervisor, pipeline, rate, o);
+  };
+  const half = await at(0.5);
+  const eighty = await at(0.8);
+  // A step that stored nothing has no latency: a value worse than any goal, not a 0 that meets it.
+  const worst = (ms: number | undefined) => (ms === undefined ? 999_999 : Math.round(ms));
+  const services = ['gateway', 'parse', 'enrich', 'store', 'sql-source'];
+  const rssByService = new Map(services.map((n) => [n, Math.max(0, ...[...steps, half, eighty].map((s) => s.rssMb[n] ?? 0))]));
+  const measures: BenchMeasure[] = [
+    { name: 'pipeline-sustainable-events-per-s', value: sustainable, unit: `events/s (open loop, ${loadDevices} devices, ${stepSeconds} s steps)`, baseline: null, ratio: null, goal: null },
+    { name: 'pipeline-max-acked-events-per-s', value: Math.round(Math.max(0, ...steps.map((s) => s.ackedPerSec))), unit: 'events/s (highest step)', baseline: null, ratio: null, goal: null },
+    { name: 'e2e-p99-ms-at-half-sustainable', value: worst(half.e2e.p99Ms), unit: `ms at ${half.rate} events/s = 50 % of the ${of}`, baseline: worst(half.e2e.p50Ms), ratio: null, goal: 250, better: 'lower' },
+    { name: 'e2e-p99-ms-at-80pct-sustainable', value: worst(eighty.e2e.p99Ms), unit: `ms at ${eighty.rate} events/s = 80 % of the ${of}`, baseline: worst(eighty.e2e.p50Ms), ratio: null, goal: 500, better: 'lower' },
+    { name: 'cpu-ms-per-event-at-half-sustainable', value: half.cpuMsPerEvent.all ?? 0, unit: 'CPU ms per event, all processes (Kafka, Cassandra, simulator included)', baseline: null, ratio: null, goal: null, better: 'lower' },
+    { name: 'rss-mb-per-service', value: Math.round(Math.max(...rssByService.values())), unit: 'MB (max over services)', baseline: null, ratio: null, goal: 150, better: 'lower' },
+    ...[...rssByService].map(([service, mb]) => ({ name: `rss-mb-${service}`, value: Math.round(mb), unit: 'MB', baseline: null, ratio: null, goal: null })),
+  ];
+  printMeasures(`pipeline load bench (${loadDevices} devices; e2e baseline = p50)`, measures);
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL('./results/pipeline-load.svg', import.meta.url), loadChartSvg([...steps, half, eighty], sustainable));
+  writeBenchResults(new URL('./results/pipeline.json', import.meta.url), measures, { sustainable, steps, half, eighty, runDir });
+}
+
+
+/** The soak: max load as fast as acks come, then half of it for --soak minutes; 1 when memory did not stay flat. */
+async function soakBench(pipeline: Pipeline): Promise<number> {
   log(`max load: ${devices} devices as fast as acks come, ${maxSeconds} s`);
   const max = await phase(pipeline, 'max', 0, maxSeconds);
   // The simulator's --rate is in packets/s: half load is half the packets/s the max phase had acked.
@@ -100,21 +137,31 @@ try {
     ...[...rss].map(([service, mb]) => ({ name: `rss-mb-${service}`, value: Math.round(mb), unit: 'MB', baseline: null, ratio: null, goal: null })),
   ];
   printMeasures(`pipeline bench (${devices} devices; e2e baseline = p50)`, measures);
-  if (soakMinutes > 0) {
-    // Samples of the soak phase only (the drain's are taken every second, after the feed ended).
-    const flat: Record<string, MemoryVerdict & { maxLagMs: number }> = {};
-    for (const service of rss.keys()) {
-      const points = series.filter((p) => p.service === service && p.rssMb > 0 && p.at <= half.fedUntil);
-      flat[service] = { ...memoryVerdict(points), maxLagMs: round1(Math.max(...points.map((p) => p.eventLoopLagMs))) };
-    }
-    writeFileSync(join(runDir, 'soak.json'), JSON.stringify({ minutes: soakMinutes, halfRate, flat, series }, null, 2));
-    console.table(flat);
-    const grown = Object.entries(flat).filter(([, f]) => !f.flat).map(([service]) => service);
-    log(grown.length === 0 ? 'memory flat: no service ends with its live heap over 10 % above its earlier floors' : `memory NOT flat: ${grown.join(', ')}`);
-    if (grown.length > 0) code = 1;
-  } else {
-    writeBenchResults(new URL('./results/pipeline.json', import.meta.url), measures, { max, half, runDir });
+  // Samples of the soak phase only (the drain's are taken every second, after the feed ended).
+  const flat: Record<string, MemoryVerdict & { maxLagMs: number }> = {};
+  for (const service of rss.keys()) {
+    const points = series.filter((p) => p.service === service && p.rssMb > 0 && p.at <= half.fedUntil);
+    flat[service] = { ...memoryVerdict(points), maxLagMs: round1(Math.max(...points.map((p) => p.eventLoopLagMs))) };
   }
+  writeFileSync(join(runDir, 'soak.json'), JSON.stringify({ minutes: soakMinutes, halfRate, flat, series }, null, 2));
+  console.table(flat);
+  const grown = Object.entries(flat).filter(([, f]) => !f.flat).map(([service]) => service);
+  log(grown.length === 0 ? 'memory flat: no service ends with its live heap over 10 % above its earlier floors' : `memory NOT flat: ${grown.join(', ')}`);
+  return grown.length > 0 ? 1 : 0;
+}
+
+let code = 0;
+try {
+  const pipeline = await startPipeline(supervisor, {
+    kafkaBrokers: state.kafka.brokers,
+    cassandraContactPoints: state.cassandra.contactPoints,
+    pgUrl: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    devices: soakMinutes > 0 ? devices : loadDevices,
+    logLevel: 'warn',
+    onReady: (n) => log(`${n} ready`),
+  });
+  if (soakMinutes === 0) await loadBench(pipeline);
+  else code = await soakBench(pipeline);
 } catch (err) {
   log(`failed: ${(err as Error).message}`);
   code = 1;

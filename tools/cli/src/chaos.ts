@@ -57,13 +57,32 @@ export async function runChaos(args: string[]): Promise<number> {
   const cql = createCassandraClient({ contactPoints: contactPoints.split(','), localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1' });
   let result: ChaosResult | undefined;
   let code: number;
-  // Ctrl-C: the services run in their own process groups, so stop them before leaving.
-  const onSignal = () => {
-    say('interrupted: stopping services');
-    void pipeline.stopAll().finally(() => process.exit(130));
+  let faultsRun: Promise<unknown> | undefined;
+  // One cleanup for the normal end and for Ctrl-C / SIGTERM (whichever comes first; a second
+  // signal waits for the same one): the services run in their own process groups and the devstack
+  // detached, so nothing of theirs ends with this process unless stopped here.
+  let cleaning: Promise<void> | undefined;
+  const cleanup = () =>
+    (cleaning ??= (async () => {
+      say('stopping services');
+      await pipeline.stopAll();
+      // A fault under way ends first (one restarting a server has then written its new pid where down() reads it); no new one starts.
+      await faultsRun?.catch(() => undefined);
+      await producer.disconnect().catch(() => undefined);
+      await admin.disconnect().catch(() => undefined);
+      if (!o.keep) {
+        await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => undefined);
+        await dropChaosAssets(pgUrl, names.assetTable).catch(() => undefined);
+      }
+      await cql.shutdown().catch(() => undefined);
+      if (started) await down();
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    say(`${signal}: stopping services${started ? ' and the devstack this run started' : ''}`);
+    void cleanup().finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     // Topics under the run's prefix and the run's keyspace. Dead letters go to the run's DLQ topic; the shared one is read too (filtered by source topic) in case a stage ignores DLQ_TOPIC.
     // apply is idempotent: a fresh topic's metadata may lag behind its creation, so try again.
@@ -123,7 +142,8 @@ export async function runChaos(args: string[]): Promise<number> {
         }
       }
     })();
-    const [summary, faults] = await Promise.all([simulator.run(), runFaults(pipeline, schedule, feedStart, say), bad]).then(([s, f]) => [s, f] as [Summary, FaultRecord[]]);
+    faultsRun = runFaults(pipeline, schedule, feedStart, say);
+    const [summary, faults] = await Promise.all([simulator.run(), faultsRun, bad]).then(([s, f]) => [s, f] as [Summary, FaultRecord[]]);
     clearInterval(progress);
     const assetChanges = await stopAssets();
     const feedSeconds = (Date.now() - feedStart) / 1000;
@@ -187,18 +207,9 @@ export async function runChaos(args: string[]): Promise<number> {
     say(`failed: ${(err as Error).message}`);
     code = 1;
   } finally {
-    say('stopping services');
+    await cleanup();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await pipeline.stopAll();
-    await producer.disconnect().catch(() => undefined);
-    await admin.disconnect().catch(() => undefined);
-    if (!o.keep) {
-      await cql.execute(`DROP KEYSPACE IF EXISTS ${names.keyspace}`).catch(() => undefined);
-      await dropChaosAssets(pgUrl, names.assetTable).catch(() => undefined);
-    }
-    await cql.shutdown().catch(() => undefined);
-    if (started) await down();
   }
   if (o.json && result) writeFileSync(o.json, `${JSON.stringify(result, null, 2)}\n`);
   say(`chaos run over: exit ${code}`);

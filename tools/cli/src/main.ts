@@ -8,6 +8,7 @@ import { runTopology } from './topology.ts';
 import { runPositions } from './positions.ts';
 import { runChaos } from './chaos.ts';
 import { runDlq } from './dlq.ts';
+import { runLoad } from './load.ts';
 
 const verbs: Record<string, (args: string[]) => Promise<number>> = {
   decode: runDecode,
@@ -16,6 +17,7 @@ const verbs: Record<string, (args: string[]) => Promise<number>> = {
   positions: runPositions,
   chaos: runChaos,
   dlq: runDlq,
+  load: runLoad,
 };
 
 async function main(argv: string[]): Promise<number> {

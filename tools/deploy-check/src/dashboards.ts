@@ -293,7 +293,7 @@ export function overviewDashboard(): Dashboard {
         panels: [
           {
             title: 'Consumer lag by topic and partition',
-            description: 'High watermark minus the next offset to process.',
+            description: 'End offset minus the next offset to process, read from the broker every LAG_INTERVAL_MS.',
             unit: 'short',
             queries: [
               [
@@ -370,6 +370,18 @@ export function overviewDashboard(): Dashboard {
             queries: [
               [
                 `histogram_quantile(0.99, sum by (service, stage, le) (rate(fleetstream_stage_duration_seconds_bucket[${RATE}])))`,
+                '{{service}} {{stage}}',
+              ],
+            ],
+          },
+          {
+            title: 'Record wait p99 by service (fetch, handle)',
+            description:
+              'Time since a record was produced: when the consumer got it (fetch) and when its chunk reached the handler (handle). The gap is time queued inside the consumer.',
+            unit: 's',
+            queries: [
+              [
+                `histogram_quantile(0.99, sum by (service, stage, le) (rate(fleetstream_record_wait_seconds_bucket[${RATE}])))`,
                 '{{service}} {{stage}}',
               ],
             ],
@@ -508,7 +520,7 @@ function streamSections(s: string, up: PanelSpec): Section[] {
         },
         {
           title: 'Consumer lag by topic and partition',
-          description: 'High watermark minus the next offset to process.',
+          description: 'End offset minus the next offset to process, read from the broker every LAG_INTERVAL_MS.',
           unit: 'short',
           queries: [
             [
@@ -542,6 +554,22 @@ function streamSections(s: string, up: PanelSpec): Section[] {
           description: 'receivedAt at the gateway to emitted (or stored) here.',
           unit: 's',
           queries: quantiles('fleetstream_end_to_end_latency_seconds', 'le', `{${s}}`, ''),
+        },
+        {
+          title: 'Record wait (fetch, handle)',
+          description:
+            'Time since a record was produced: when the consumer got it (fetch) and when its chunk reached the handler (handle); p50 and p99.',
+          unit: 's',
+          queries: [
+            [
+              `histogram_quantile(0.5, sum by (stage, le) (rate(fleetstream_record_wait_seconds_bucket{${s}}[${RATE}])))`,
+              'p50 {{stage}}',
+            ],
+            [
+              `histogram_quantile(0.99, sum by (stage, le) (rate(fleetstream_record_wait_seconds_bucket{${s}}[${RATE}])))`,
+              'p99 {{stage}}',
+            ],
+          ],
         },
         {
           title: 'In flight by stage',

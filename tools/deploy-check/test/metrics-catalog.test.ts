@@ -18,6 +18,7 @@ describe('deploy/metrics.json', () => {
       'fleetstream_consumer_lag gauge',
       'fleetstream_inflight gauge',
       'fleetstream_stage_duration_seconds histogram',
+      'fleetstream_record_wait_seconds histogram',
       'fleetstream_async_timeouts_total counter',
       'fleetstream_async_retries_total counter',
       'fleetstream_throttle_wait_seconds_total counter',

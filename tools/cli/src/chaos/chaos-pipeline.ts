@@ -61,6 +61,9 @@ export class ChaosPipeline {
   readonly #wasReady = new WeakSet<Supervised>();
   readonly #say: (msg: string) => void;
   #stopping = false;
+  #stopped!: () => void;
+  /** Resolves when stopAll began: waits between faults end then. */
+  readonly stopped = new Promise<void>((resolve) => (this.#stopped = resolve));
   /** Per service, the end of the last exclusive operation (faults on one service run one at a time). */
   readonly #busy = new Map<string, Promise<unknown>>();
   readonly unplanned: RestartRecord[] = [];
@@ -129,6 +132,7 @@ export class ChaosPipeline {
     const spec = this.#specs.get(name);
     if (!spec) throw new Error(`no process ${name}`);
     for (let attempt = 1; ; attempt++) {
+      if (this.#stopping) throw new Error(`not starting ${name}: the run is stopping`);
       const s = this.#supervisor.start(spec);
       this.#current.set(name, s);
       this.#watch(name, s);
@@ -209,8 +213,14 @@ export class ChaosPipeline {
     }
   }
 
+  /** True once stopAll began (faults not started yet are skipped). */
+  get stopping(): boolean {
+    return this.#stopping;
+  }
+
   async stopAll(): Promise<void> {
     this.#stopping = true;
+    this.#stopped();
     for (const s of this.#current.values()) this.#intended.add(s);
     await this.#supervisor.stopAll(15_000);
   }

@@ -95,7 +95,13 @@ async function runChain(pipeline: ChaosPipeline, schedule: ScheduledFault[], t0:
   const done: FaultRecord[] = [];
   for (const f of schedule) {
     const wait = t0 + f.atMs - Date.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    if (wait > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([new Promise((r) => (timer = setTimeout(r, wait))), pipeline.stopped]);
+      clearTimeout(timer);
+    }
+    // An interrupted run injects nothing more: a server restarted after the devstack went down would be left running.
+    if (pipeline.stopping) break;
     const started = Date.now();
     say(`fault ${f.kind}`);
     const rec: FaultRecord = { kind: f.kind, at: Math.round((started - t0) / 100) / 10, seconds: 0, detail: '' };

@@ -33,6 +33,8 @@ export interface PipelineOptions {
   stubLatencyMs?: number;
   /** Called after each process became ready. */
   onReady?: (name: string) => void;
+  /** Extra environment for every service (e.g. PARTITIONS_CONCURRENCY to compare settings under load). */
+  env?: Record<string, string>;
   /** Checked between starts: stop starting more when true. */
   stopping?: () => boolean;
 }
@@ -51,7 +53,8 @@ export interface Pipeline {
  */
 export async function startPipeline(supervisor: Supervisor, o: PipelineOptions): Promise<Pipeline> {
   const ports = o.ports ?? DEMO_PORTS;
-  const common = { KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000' };
+  // The lag is read every second so the live view and the load test see it move.
+  const common = { KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000', LAG_INTERVAL_MS: '1000', ...o.env };
   const topo = spawnSync(process.execPath, [join(repo, 'tools/cli/bin/fleetstream.js'), 'topology', 'apply'], {
     env: { ...process.env, ...common, CASSANDRA_CONTACT_POINTS: o.cassandraContactPoints },
     encoding: 'utf8',

@@ -26,6 +26,7 @@ export interface Supervised {
 export class Supervisor {
   readonly #logDir: string;
   readonly #running: Supervised[] = [];
+  #closed = false;
 
   constructor(logDir: string) {
     this.#logDir = logDir;
@@ -36,7 +37,9 @@ export class Supervisor {
     return this.#running;
   }
 
+  /** Starts a process; refused once stopAll began, so a restart racing a stop leaves no orphan. */
   start(spec: ProcessSpec): Supervised {
+    if (this.#closed) throw new Error(`not starting ${spec.name}: the supervisor is stopping`);
     // The log file itself is the child's stdout/stderr: no pipe through the demo that could break.
     const log = openSync(join(this.#logDir, `${spec.name}.log`), 'a');
     const child = spawn(process.execPath, [spec.script, ...(spec.args ?? [])], {
@@ -73,6 +76,7 @@ export class Supervisor {
   }
 
   async stopAll(graceMs: number): Promise<void> {
+    this.#closed = true;
     for (const s of [...this.#running].reverse()) {
       if (s.child.exitCode !== null || s.child.signalCode !== null) continue;
       s.child.kill('SIGTERM');

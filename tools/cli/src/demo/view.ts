@@ -23,7 +23,10 @@ export async function scrape(ports: Record<string, number>): Promise<Snapshot> {
 
 export interface ServiceRow {
   service: string;
+  /** Records consumed per second; for the gateway, what devices sent it (see `inUnit`). */
   inPerSec: number;
+  /** What `inPerSec` counts: records read from Kafka, or (gateway) packets and HTTP requests received. */
+  inUnit: 'records' | 'packets';
   outPerSec: number;
   lag: number;
   dlq: number;
@@ -43,9 +46,13 @@ export function pipelineView(prev: Snapshot, cur: Snapshot): PipelineView {
   for (const [service, samples] of cur.byService) {
     const before = prev.byService.get(service) ?? [];
     const rate = (name: string) => Math.max(0, (sum(samples, name) - sum(before, name)) / dt);
+    // The gateway consumes nothing: what it takes in is devices' TCP packets (whatever became of
+    // them: acked, rejected, DLQ) and HTTP ingest requests (any status).
+    const gateway = samples.some((x) => x.name === 'fleetstream_gateway_packets_total' || x.name === 'fleetstream_gateway_http_requests_total');
     rows.push({
       service,
-      inPerSec: rate('fleetstream_records_in_total'),
+      inPerSec: gateway ? rate('fleetstream_gateway_packets_total') + rate('fleetstream_gateway_http_requests_total') : rate('fleetstream_records_in_total'),
+      inUnit: gateway ? 'packets' : 'records',
       outPerSec: rate('fleetstream_records_out_total'),
       lag: sum(samples, 'fleetstream_consumer_lag'),
       dlq: sum(samples, 'fleetstream_dlq_total'),
@@ -70,9 +77,10 @@ export function renderView(view: PipelineView, extra: string): string {
   const lines = [
     'fleetstream demo — Ctrl-C stops',
     '',
-    'service      in/s      out/s     lag       dlq',
-    ...view.rows.map((r) => `${r.service.padEnd(12)} ${n(r.inPerSec).padStart(8)}  ${n(r.outPerSec).padStart(8)}  ${String(r.lag).padStart(8)}  ${String(r.dlq).padStart(8)}`),
+    'service      in/s              out/s     lag       dlq',
+    ...view.rows.map((r) => `${r.service.padEnd(12)} ${n(r.inPerSec).padStart(8)} ${r.inUnit.padEnd(8)} ${n(r.outPerSec).padStart(8)}  ${String(r.lag).padStart(8)}  ${String(r.dlq).padStart(8)}`),
     '',
+    'in/s: records read from Kafka (gateway: TCP packets and HTTP requests received); out/s: records produced or rows written; lag: records not yet processed',
     `rows written to Cassandra: ${view.rowsInCassandra}`,
     `end-to-end latency (receivedAt -> stored): p50 ${view.e2eP50Ms === undefined ? '–' : `${view.e2eP50Ms.toFixed(0)} ms`}, p99 ${view.e2eP99Ms === undefined ? '–' : `${view.e2eP99Ms.toFixed(0)} ms`}`,
     extra,
