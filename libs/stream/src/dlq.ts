@@ -5,7 +5,7 @@ import { errorClass } from './errors.ts';
 
 export const DLQ_TOPIC = 'telemetry.dlq';
 
-/** Header names of a DLQ record (DESIGN.md): enough to understand and to replay the input. */
+/** Header names of a DLQ record (docs/architecture.md, "Topics"): enough to understand and to replay the input. */
 export const DlqHeaders = {
   sourceTopic: 'dlq.source.topic',
   sourcePartition: 'dlq.source.partition',

@@ -1,7 +1,7 @@
 import { Counter, Gauge, Histogram, collectDefaultMetrics, type Registry } from 'prom-client';
 
 /**
- * The fleetstream_* metrics every service exports (DESIGN.md, "Metrics"). They live in the
+ * The fleetstream_* metrics every service exports (docs/architecture.md, "Metrics"). They live in the
  * registry the caller passes in; `service` is a label on each so one Prometheus job can hold all.
  */
 export interface StreamMetrics {

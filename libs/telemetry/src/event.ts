@@ -1,5 +1,5 @@
 /**
- * The canonical event model (DESIGN.md, "Event model"): TelemetryEvent on telemetry.parsed and
+ * The canonical event model (docs/architecture.md, "Event model"): TelemetryEvent on telemetry.parsed and
  * EnrichedEvent on telemetry.enriched, as TypeScript types and as zod schemas. The zod schemas are
  * the reference definition (and generate documentation); the hot path validates with the
  * hand-written, equivalent checks of event-validate.ts (a test keeps the two in agreement).

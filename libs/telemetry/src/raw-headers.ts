@@ -1,5 +1,5 @@
 /**
- * Header names of telemetry.raw records: the gateway writes them, parse reads them (DESIGN.md,
+ * Header names of telemetry.raw records: the gateway writes them, parse reads them (docs/architecture.md,
  * "Topics"). The value is the bytes as received; `protocol` says how to decode them.
  */
 export const RawHeaders = { protocol: 'protocol', codec: 'codec', receivedAt: 'receivedAt', remote: 'remote' } as const;

@@ -26,7 +26,7 @@ function rawHeaders(input: RawInput): Headers {
   return headers;
 }
 
-/** The telemetry.raw record: key = device id, value = the bytes as received, headers as DESIGN.md says. */
+/** The telemetry.raw record: key = device id, value = the bytes as received, headers as docs/architecture.md says. */
 export function toRawRecord(input: RawInput): OutboundRecord {
   return { topic: input.topic, key: input.key, value: input.value, headers: rawHeaders(input) };
 }

@@ -1,5 +1,5 @@
 /**
- * `fleetstream chaos --events N [--seed S] [--json FILE] [--faults LIST]`: proves DESIGN.md's
+ * `fleetstream chaos --events N [--seed S] [--json FILE] [--faults LIST]`: proves docs/architecture.md's
  * delivery promise. Starts the pipeline on the devstack (each service a separate process, on a
  * fresh topic prefix and keyspace), feeds N events through the gateway (TCP and HTTP) while the
  * asset register changes and a few inputs are made bad on purpose, injects faults on a seeded

@@ -16,7 +16,7 @@
  * failed again) is skipped and listed, so a replay loop is impossible. `--set-header` overrides an
  * original header: after fixing a producer that wrote a wrong header, correct it on replay.
  * Nothing is remembered between runs: replaying twice sends the records twice; parse and store
- * collapse such repeats because eventIds are deterministic (DESIGN.md, event model).
+ * collapse such repeats because eventIds are deterministic (docs/architecture.md, event model).
  *
  * Environment: KAFKA_BROKERS, and KAFKA_SSL, KAFKA_SSL_CA_FILE, KAFKA_SASL_MECHANISM,
  * KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD, KAFKA_CLIENT_ID as for the services.

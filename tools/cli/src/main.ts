@@ -1,5 +1,5 @@
 /**
- * fleetstream <verb>: the operator command (DESIGN.md, "The fleetstream command").
+ * fleetstream <verb>: the operator command (tools/cli/README.md).
  * Exit codes: 0 ok, 1 a failed run, 2 bad input.
  */
 import { runDecode } from './decode.ts';
