@@ -263,7 +263,7 @@ describe('stopping a run', () => {
     // Assess
     expect(summary.acked).toBe(0);
     expect(summary.durationMs).toBeLessThan(60_000);
-    expect(summary.errorsByCode.CONNECTION_FAILED).toBeGreaterThan(0);
+    expect(summary.errorsByCode.SIMULATOR_CONNECTION_FAILED).toBeGreaterThan(0);
     expect(await metricValue(registry, 'fleetstream_simulator_errors_total', { code: 'SIMULATOR_CONNECTION_FAILED' })).toBe(summary.errorsByCode.SIMULATOR_CONNECTION_FAILED);
     expect(await metricValue(registry, 'fleetstream_simulator_acked_total')).toBe(0);
   });
