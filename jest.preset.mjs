@@ -96,6 +96,14 @@ export function integrationProject(rootDir, files) {
   };
 }
 
+/**
+ * A config for tests that bring up their own servers (the compose test starts the whole stack in
+ * containers): the shared options, no devstack, the test files and timeout the caller names.
+ */
+export function standaloneConfig(configUrl, options) {
+  return { ...run, ...project, rootDir: fileURLToPath(new URL('.', configUrl)), ...options };
+}
+
 /** A workspace's jest config: `export default workspaceConfig(import.meta.url)` in its jest.config.mjs. */
 export function workspaceConfig(configUrl) {
   const dir = fileURLToPath(new URL('.', configUrl));
