@@ -294,3 +294,5 @@ export async function scrapeMetric(
   }
   return sum;
 }
+
+export { killMidStream, startServiceProcess, tally, type KillRun, type ServiceProcess, type Tally } from './service-process.ts';
