@@ -8,9 +8,9 @@ const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
 const INPUTS = 5_000;
 
 /** The raw records (every one with its receivedAt, so the events' ids do not depend on the broker) and what parse must make of them once. */
-function inputs() {
+async function inputs() {
   const records = rawRecords(INPUTS, 21).map((r) => ({ ...r, headers: { receivedAt: String(1_700_000_000_000 + Number(r.offset)), ...r.headers } }));
-  const { out, dead } = parseTransform('expected')(records);
+  const { out, dead } = await parseTransform('expected')(records);
   return {
     records: records.map((r) => ({ key: r.key?.toString() ?? null, value: r.value!, headers: r.headers })),
     eventIds: out.map((o) => (JSON.parse(String(o.value)) as { eventId: string }).eventId),
@@ -23,7 +23,7 @@ async function runWithKill(env: Record<string, string>, restartEnv: Record<strin
   const s = suffix();
   const t = { input: `raw-${s}`, output: `parsed-${s}`, dlq: `dlq-${s}`, group: `parse-${s}` };
   await createTopics([t.input, t.output, t.dlq], 4);
-  const expected = inputs();
+  const expected = await inputs();
   await produce(t.input, expected.records, 2_500);
   const run = await killMidStream({
     entry,
