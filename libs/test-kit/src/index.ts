@@ -295,4 +295,11 @@ export async function scrapeMetric(
   return sum;
 }
 
-export { killMidStream, startServiceProcess, tally, type KillRun, type ServiceProcess, type Tally } from './service-process.ts';
+export {
+  killMidStream,
+  startServiceProcess,
+  tally,
+  type KillRun,
+  type ServiceProcess,
+  type Tally,
+} from './service-process.ts';

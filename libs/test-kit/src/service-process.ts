@@ -22,7 +22,13 @@ export interface ServiceProcess {
  */
 export function startServiceProcess(entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [entry], {
-    env: { PATH: process.env.PATH, KAFKA_BROKERS: brokers().join(','), HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env },
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: brokers().join(','),
+      HEALTH_PORT: '0',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
@@ -41,7 +47,9 @@ export function startServiceProcess(entry: string, env: Record<string, string>):
     child.once('exit', () => reject(new Error(`${entry} exited before start: ${err}`)));
   });
   healthPort.catch(() => undefined);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, stderr: () => err, healthPort, exited };
 }
 
@@ -55,7 +63,8 @@ export interface KillRun {
   restartExit: number | null;
 }
 
-const sum = (offsets: Map<number, bigint>) => [...offsets.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
+const sum = (offsets: Map<number, bigint>) =>
+  [...offsets.values()].reduce((a, b) => a + (b > 0n ? b : 0n), 0n);
 
 /**
  * Runs a consuming service over a filled input topic, kills it with SIGKILL once `killAfter`
@@ -87,7 +96,12 @@ export async function killMidStream(options: {
   const committedAtKill = sum(await committedOffsets(group, input));
   const second = startServiceProcess(entry, { ...env, ...options.restartEnv });
   try {
-    await waitFor(async () => sum(await committedOffsets(group, input)) >= inputEnd, `${group}'s committed offsets on ${input} at its end (${inputEnd})`, timeoutMs, 250);
+    await waitFor(
+      async () => sum(await committedOffsets(group, input)) >= inputEnd,
+      `${group}'s committed offsets on ${input} at its end (${inputEnd})`,
+      timeoutMs,
+      250,
+    );
   } finally {
     second.child.kill('SIGTERM');
   }
