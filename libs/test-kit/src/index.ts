@@ -299,7 +299,9 @@ export {
   killMidStream,
   startServiceProcess,
   tally,
+  tallyOutputs,
   type KillRun,
   type ServiceProcess,
   type Tally,
 } from './service-process.ts';
+export { exactlyOnceKillTests, type KillRunResult, type RunWithKill } from './kill-tests.ts';

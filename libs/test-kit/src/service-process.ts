@@ -133,3 +133,25 @@ export function tally(expected: readonly string[], actual: readonly string[]): T
   }
   return result;
 }
+
+/**
+ * Reads a run's output and DLQ to their ends (read_committed) and tallies them: output records by
+ * their JSON `eventId` against `eventIds`, DLQ records by their bytes (base64) against `badValues`.
+ */
+export async function tallyOutputs(
+  topics: { output: string; dlq: string },
+  expected: { eventIds: readonly string[]; badValues: readonly string[] },
+): Promise<{ events: Tally; dead: Tally }> {
+  const out = await readTopic(topics.output);
+  const dlq = await readTopic(topics.dlq);
+  return {
+    events: tally(
+      expected.eventIds,
+      out.map((r) => (JSON.parse(r.value!.toString()) as { eventId: string }).eventId),
+    ),
+    dead: tally(
+      expected.badValues,
+      dlq.map((r) => r.value!.toString('base64')),
+    ),
+  };
+}

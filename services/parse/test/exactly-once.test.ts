@@ -1,6 +1,6 @@
 // @servers kafka
 import { fileURLToPath } from 'node:url';
-import { createTopics, killMidStream, produce, readTopic, suffix, tally } from '@fleetstream/test-kit';
+import { createTopics, exactlyOnceKillTests, killMidStream, produce, suffix, tallyOutputs, type RunWithKill } from '@fleetstream/test-kit';
 import { parseTransform } from '../src/index.ts';
 import { rawRecords } from './helpers/raw-records.ts';
 
@@ -18,8 +18,8 @@ async function inputs() {
   };
 }
 
-/** Fills a raw topic, runs parse over it with a kill -9 mid-stream and a restart, and reads what it wrote (read_committed) to the end. */
-async function runWithKill(env: Record<string, string>, restartEnv: Record<string, string> = {}) {
+/** Fills a raw topic (TCP, UDP and JSON records of the three codecs, corrupt packets among them), runs parse over it with a kill -9 mid-stream and a restart. */
+const runWithKill: RunWithKill = async (env, restartEnv) => {
   const s = suffix();
   const t = { input: `raw-${s}`, output: `parsed-${s}`, dlq: `dlq-${s}`, group: `parse-${s}` };
   await createTopics([t.input, t.output, t.dlq], 4);
@@ -35,38 +35,9 @@ async function runWithKill(env: Record<string, string>, restartEnv: Record<strin
     output: t.output,
     killAfter: Math.floor(expected.eventIds.length * 0.15),
   });
-  const out = await readTopic(t.output);
-  const dlq = await readTopic(t.dlq);
-  return {
-    expected,
-    run,
-    events: tally(expected.eventIds, out.map((r) => (JSON.parse(r.value!.toString()) as { eventId: string }).eventId)),
-    dead: tally(expected.badValues, dlq.map((r) => r.value!.toString('base64'))),
-  };
-}
+  return { run, badInputs: expected.badValues.length, ...(await tallyOutputs(t, expected)) };
+};
 
-describe('parse exactly-once (EXACTLY_ONCE=true) against the real Kafka', () => {
-  test(`${INPUTS} raw records, some corrupt, parse killed -9 mid-stream and restarted: read_committed, every event is in the output once and every corrupt record in the DLQ once`, async () => {
-    // Act
-    const { expected, run, events, dead } = await runWithKill({ EXACTLY_ONCE: 'true', TRANSACTIONAL_ID: `parse-tx-${suffix()}` });
-
-    // Assess
-    expect({ events, dead }).toEqual({ events: { duplicated: 0, missing: 0, unexpected: 0 }, dead: { duplicated: 0, missing: 0, unexpected: 0 } });
-    // ... after a kill that came after some output was committed and before the end; restart drained and stopped cleanly
-    expect(run.committedAtKill).toBeGreaterThan(0n);
-    expect(run.committedAtKill).toBeLessThan(run.inputEnd);
-    expect(run.restartExit).toBe(0);
-    expect(expected.badValues.length).toBeGreaterThan(100);
-  }, 300_000);
-
-  test('the same kill at-least-once (EXACTLY_ONCE=false, no offset committed before the kill): nothing is missing, and what came after the last commit is repeated', async () => {
-    // Act
-    const { run, events, dead } = await runWithKill({ COMMIT_INTERVAL_MS: '60000' }, { COMMIT_INTERVAL_MS: '1000' });
-
-    // Assess: nothing was committed when killed, so the restart repeats what the first process wrote: the
-    // repeats the exactly-once test rules out do happen, and the at-least-once promise holds
-    expect(run.committedAtKill).toBe(0n);
-    expect({ missing: events.missing, unexpected: events.unexpected, deadMissing: dead.missing }).toEqual({ missing: 0, unexpected: 0, deadMissing: 0 });
-    expect(events.duplicated).toBeGreaterThan(0);
-  }, 300_000);
+describe('parse exactly-once against the real Kafka', () => {
+  exactlyOnceKillTests('parse', `${INPUTS} raw records, some corrupt,`, runWithKill);
 });
