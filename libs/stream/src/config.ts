@@ -84,6 +84,33 @@ export const consumerConfigShape = {
   DLQ_TOPIC: env.str('telemetry.dlq'),
 };
 
+/**
+ * Variables of Kafka -> Kafka stages that can run exactly-once (parse, enrich): with EXACTLY_ONCE
+ * a chunk's outputs, dead letters and input offsets commit in one Kafka transaction (see
+ * {@link exactlyOnceFromConfig} for the transactional id).
+ */
+export const exactlyOnceConfigShape = {
+  EXACTLY_ONCE: env.bool(false),
+  /** The producer's transactional id: stable per instance across restarts, never shared by two live instances. */
+  TRANSACTIONAL_ID: env.optionalStr(),
+  /** Set by Docker (the container id) and Kubernetes (the pod name): the default transactional id's instance part. */
+  HOSTNAME: env.optionalStr(),
+};
+
+/**
+ * The `exactlyOnce` option of kafkaSink from the configuration: undefined unless EXACTLY_ONCE,
+ * else TRANSACTIONAL_ID or `fleetstream-<service>-<HOSTNAME>`. The id is what fences a zombie
+ * (kafkajs commits offsets without the group generation): a restart of the same instance must
+ * reuse it and two live instances must never share it. A pod's HOSTNAME survives container
+ * restarts; a StatefulSet's (`parse-0`) also survives the pod's replacement, a Deployment's does not.
+ */
+export function exactlyOnceFromConfig(service: string, config: { EXACTLY_ONCE: boolean; TRANSACTIONAL_ID?: string; HOSTNAME?: string }): { transactionalId: string } | undefined {
+  if (!config.EXACTLY_ONCE) return undefined;
+  if (config.TRANSACTIONAL_ID) return { transactionalId: config.TRANSACTIONAL_ID };
+  if (config.HOSTNAME) return { transactionalId: `fleetstream-${service}-${config.HOSTNAME}` };
+  throw new ConfigError('TRANSACTIONAL_ID', 'is required when EXACTLY_ONCE is true and HOSTNAME is not set (a stable id per instance)');
+}
+
 export const baseConfigSchema = z.object(baseConfigShape);
 export type BaseConfig = z.infer<typeof baseConfigSchema>;
 export const consumerConfigSchema = z.object({ ...baseConfigShape, ...consumerConfigShape });

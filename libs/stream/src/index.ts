@@ -8,7 +8,7 @@ export type * from './kafka/types.ts';
 export { createKafkajsClient } from './kafka/kafkajs-client.ts';
 // The @platformatic/kafka client is at '@fleetstream/stream/platformatic': importing it costs about a
 // second and 40 MB at start, which no service on kafkajs should pay.
-export { loadConfig, env, baseConfigShape, consumerConfigShape, baseConfigSchema, consumerConfigSchema } from './config.ts';
+export { loadConfig, env, baseConfigShape, consumerConfigShape, exactlyOnceConfigShape, exactlyOnceFromConfig, baseConfigSchema, consumerConfigSchema } from './config.ts';
 export type { BaseConfig, ConsumerConfig } from './config.ts';
 export { createLogger } from './logger.ts';
 export { createStreamMetrics } from './metrics.ts';

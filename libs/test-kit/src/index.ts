@@ -294,3 +294,14 @@ export async function scrapeMetric(
   }
   return sum;
 }
+
+export {
+  killMidStream,
+  startServiceProcess,
+  tally,
+  tallyOutputs,
+  type KillRun,
+  type ServiceProcess,
+  type Tally,
+} from './service-process.ts';
+export { exactlyOnceKillTests, type KillRunResult, type RunWithKill } from './kill-tests.ts';

@@ -1,10 +1,11 @@
 import { z } from 'zod';
-import { baseConfigShape, consumerConfigShape, env } from '@fleetstream/stream';
+import { baseConfigShape, consumerConfigShape, env, exactlyOnceConfigShape } from '@fleetstream/stream';
 
 /** Configuration of enrich (every topic name is configurable, so tests use their own). */
 export const enrichConfigSchema = z.object({
   ...baseConfigShape,
   ...consumerConfigShape,
+  ...exactlyOnceConfigShape,
   INPUT_TOPIC: env.str('telemetry.parsed'),
   OUTPUT_TOPIC: env.str('telemetry.enriched'),
   REFERENCE_TOPIC: env.str('reference.assets'),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createStage, kafkaSink, type ConsumerRunner, type Service, type ServiceDeps } from '@fleetstream/stream';
+import { createStage, exactlyOnceFromConfig, kafkaSink, type ConsumerRunner, type Service, type ServiceDeps } from '@fleetstream/stream';
 import { AssetCache } from './asset-cache.ts';
 import type { EnrichConfig } from './config.ts';
 import { createEnrichMetrics, type EnrichMetrics } from './enrich-metrics.ts';
@@ -21,7 +21,7 @@ export interface EnrichService extends Service {
  * Start: the reference table is read from the beginning and must catch up (readiness
  * `reference-table`) before the consumer of telemetry.parsed starts, so no event is enriched from
  * a half-built table. At-least-once: outputs and dead letters go out in one acks=all request before
- * the chunk's offsets are committable.
+ * the chunk's offsets are committable; with EXACTLY_ONCE they and the offsets go in one transaction.
  */
 export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichService {
   const { config, logger, registry, metrics: core } = deps;
@@ -40,7 +40,7 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
   const stage = createStage(deps, {
     input: { topics: [config.INPUT_TOPIC] },
     transform,
-    sink: kafkaSink(deps),
+    sink: kafkaSink(deps, { exactlyOnce: exactlyOnceFromConfig(deps.name, config) }),
     ready: { 'reference-table': () => table.caughtUp },
     before: async () => {
       await table.start();

@@ -1,6 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { brokers, produce, readTopic, type ReadRecord } from '@fleetstream/test-kit';
+import { produce, readTopic, startServiceProcess, type ReadRecord, type ServiceProcess } from '@fleetstream/test-kit';
 
 export { brokers, committedOffsets, createTopics, deleteTopics, rawKafka, suffix } from '@fleetstream/test-kit';
 
@@ -30,31 +29,5 @@ export async function readAll(topic: string, until: (values: ReadValue[]) => boo
 
 const stageFile = fileURLToPath(new URL('../fixtures/example-stage.ts', import.meta.url));
 
-export interface StageProcess {
-  child: ChildProcess;
-  stderr: () => string;
-  healthPort: Promise<number>;
-  exited: Promise<number | null>;
-}
-
 /** Starts the example stage as its own process (HEALTH_PORT=0: the port is read from its log). */
-export function startStage(env: Record<string, string>): StageProcess {
-  const child = spawn(process.execPath, [stageFile], {
-    env: { PATH: process.env.PATH, KAFKA_BROKERS: brokers().join(','), HEALTH_PORT: '0', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let err = '';
-  child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-  const healthPort = new Promise<number>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /"healthPort":(\d+)/.exec(out);
-      if (m) resolve(Number(m[1]));
-    });
-    child.once('exit', () => reject(new Error(`stage exited before start: ${err}`)));
-  });
-  healthPort.catch(() => undefined);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return { child, stderr: () => err, healthPort, exited };
-}
+export const startStage = (env: Record<string, string>): ServiceProcess => startServiceProcess(stageFile, env);
