@@ -178,7 +178,9 @@ export function prepareKafka(plan: KafkaPlan): string[] {
   if (existsSync(join(dir, 'data', 'meta.properties'))) return [...jvm, 'kafka.Kafka', props]; // a restart keeps its data
   const format = spawnSync('java', [...jvm, 'kafka.tools.StorageTool', 'format', '-t', newClusterId(), '-c', props, ...scramArgs(plan.security)], { encoding: 'utf8' });
   if (format.status !== 0) {
-    const detail = redact((format.stderr || format.stdout).trim().split('\n').slice(-3).join(' | '), plan.security);
+    // The tool's own message (the exception line), not only the end of its stack trace.
+    const lines = `${format.stdout}\n${format.stderr}`.trim().split('\n').filter((l) => l.trim() !== '' && !/^\s+at /.test(l));
+    const detail = redact(lines.slice(-3).join(' | '), plan.security);
     throw new DevstackError('DEVSTACK_EXITED', `Kafka storage format failed: ${detail}`);
   }
   return [...jvm, 'kafka.Kafka', props];
