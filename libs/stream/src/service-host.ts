@@ -76,6 +76,18 @@ function readCaFile(file: string): string {
 }
 
 /**
+ * The client KAFKA_CLIENT names. @platformatic/kafka is loaded only when chosen: importing it
+ * costs about 1 s and 40 MB at start, which services on kafkajs should not pay.
+ */
+async function kafkaClient(config: BaseConfig, connection: KafkaConnection, logger: Logger): Promise<KafkaClient> {
+  if (config.KAFKA_CLIENT === 'platformatic') {
+    const { createPlatformaticClient } = await import('./kafka/platformatic-client.ts');
+    return createPlatformaticClient(connection, logger);
+  }
+  return createKafkajsClient(connection, logger);
+}
+
+/**
  * Builds a service's dependencies from the environment and starts it; the process is the
  * caller's (tests call this too, with their own env and `handleSignals: false`).
  */
@@ -87,7 +99,7 @@ export async function startService<S extends z.ZodObject>(
   const logger = createLogger({ service: def.name, version: def.version, level: config.LOG_LEVEL, destination: options.logDestination });
   const registry = new Registry();
   const metrics = createStreamMetrics(registry, def.name);
-  const kafka = createKafkajsClient(kafkaConnection(config, `fleetstream-${def.name}`), logger);
+  const kafka = await kafkaClient(config, kafkaConnection(config, `fleetstream-${def.name}`), logger);
   const health = await startHealthServer({ port: config.HEALTH_PORT, registry });
   let reportFailure: (err: unknown) => void = () => undefined;
   // Resolves (with the error) once a fatal failure stopped the service; never settles otherwise.

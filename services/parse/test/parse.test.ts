@@ -58,7 +58,7 @@ function packets(n: number): Sent[] {
   return out;
 }
 
-describe('parse against the real Kafka', () => {
+describe.each(['kafkajs', 'platformatic'])('parse against the real Kafka, KAFKA_CLIENT=%s', (client) => {
   test(`${PACKETS} raw packets of mixed codecs, 5 % corrupt: every valid record parsed (same eventIds on replay), every corrupt packet in the DLQ with its reason, nothing else`, async () => {
     // Prepare
     const input = `raw-${suffix()}`;
@@ -79,8 +79,9 @@ describe('parse against the real Kafka', () => {
     const corruptRepeated = sent.slice(0, 1000).filter((p) => p.corrupt).length;
 
     // Act
-    const env = { KAFKA_BROKERS: brokers().join(','), HEALTH_PORT: '0', LOG_LEVEL: 'warn', INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: `parse-${suffix()}` };
+    const env = { KAFKA_CLIENT: client, KAFKA_BROKERS: brokers().join(','), HEALTH_PORT: '0', LOG_LEVEL: 'warn', INPUT_TOPIC: input, OUTPUT_TOPIC: output, CONSUMER_GROUP: `parse-${suffix()}` };
     const running = await startService({ name: 'parse', version: 'test', schema: parseConfigSchema, create: createParseService }, { env, handleSignals: false });
+    expect(running.deps.kafka.transactions).toBe(client === 'platformatic' ? false : undefined); // the client KAFKA_CLIENT named
     const parsed = await readTopic(output, { count: expectedRecords + repeatedRecords, timeoutMs: 240_000 });
     const dlq = await readTopic('telemetry.dlq', { until: () => false, timeoutMs: 5_000, onTimeout: 'return' });
     await running.shutdown();

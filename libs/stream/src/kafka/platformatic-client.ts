@@ -64,6 +64,7 @@ export function createPlatformaticClient(connection: KafkaConnection, logger?: L
     consumer: (options) => platformaticConsumer(base, options, log),
     producer: (options) => platformaticProducer(base, options ?? {}),
     admin: () => platformaticAdmin(base),
+    transactions: false,
   };
 }
 

@@ -8,6 +8,8 @@ export interface KafkaClient {
   consumer(options: ConsumerOptions): StreamConsumer;
   producer(options?: ProducerOptions): StreamProducer;
   admin(): StreamAdmin;
+  /** false when the client cannot run Kafka transactions (the platformatic adapter); absent: it can. */
+  readonly transactions?: boolean;
 }
 
 export interface KafkaConnection {
