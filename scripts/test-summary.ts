@@ -1,7 +1,9 @@
 // Sums every workspace's jest JSON reports (test-results.json from `npm test`, and
 // test-results.compose.json from `npm run compose:test`) into the one line CI reads:
 // `tests: N passed, N failed`. A suite that failed to run counts as one failed test.
-// `--only <report>` sums that one report (a missing report is one failure).
+// `--only <report>` sums that one report (a missing report is one failure). With
+// `--every-workspace`, a workspace that has a test script but wrote no report (its jest could not
+// even start) counts as one failure too, named on stderr.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -30,8 +32,29 @@ function reportFiles(): string[] {
   return files;
 }
 
+/** Workspaces with a `test` script and no test-results.json: their tests never ran. */
+function silentWorkspaces(): string[] {
+  const silent: string[] = [];
+  for (const group of ['libs', 'services', 'tools']) {
+    if (!existsSync(group)) continue;
+    for (const name of readdirSync(group)) {
+      const manifest = join(group, name, 'package.json');
+      if (!existsSync(manifest)) continue;
+      const scripts = (JSON.parse(readFileSync(manifest, 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+      if (scripts.test && !existsSync(join(group, name, 'test-results.json'))) silent.push(`${group}/${name}`);
+    }
+  }
+  return silent;
+}
+
 let passed = 0;
 let failed = 0;
+if (process.argv.includes('--every-workspace')) {
+  for (const ws of silentWorkspaces()) {
+    console.error(`no test report from ${ws}: its tests did not run (counted as one failure)`);
+    failed += 1;
+  }
+}
 let reports = 0;
 let skipped = 0;
 for (const file of reportFiles()) {

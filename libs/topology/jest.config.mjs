@@ -1,3 +1,3 @@
-import { preset } from '../../jest.preset.mjs';
+import { workspaceConfig } from '../../jest.preset.mjs';
 
-export default { ...preset };
+export default workspaceConfig(import.meta.url);
