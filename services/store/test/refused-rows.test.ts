@@ -1,8 +1,7 @@
 // @servers kafka cassandra
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
-import { committedOffsets } from '@fleetstream/test-kit';
+import { committedOffsets, startServiceProcess } from '@fleetstream/test-kit';
 import { DlqHeaders, startService } from '@fleetstream/stream';
 import { storeConfigSchema } from '../src/config.ts';
 import { createStoreService } from '../src/service.ts';
@@ -98,23 +97,17 @@ describe('the store when its table does not exist', () => {
     const t0 = Date.UTC(2024, 6, 1, 12);
     await produce(input, Array.from({ length: 5 }, (_, i) => ({ key: 'dev-a', value: JSON.stringify(enrichedEvent('dev-a', t0 + i * 1000, i)) })));
     const group = `store-${suffix()}`;
-    const env = {
-      ...process.env,
-      KAFKA_BROKERS: brokers().join(','),
+    // Act
+    const store = startServiceProcess(ENTRY, {
       CASSANDRA_CONTACT_POINTS: contactPoints().join(','),
       CASSANDRA_KEYSPACE: keyspace,
       INPUT_TOPIC: input,
       DLQ_TOPIC: dlqTopic,
       CONSUMER_GROUP: group,
-      HEALTH_PORT: '0',
       LOG_LEVEL: 'silent',
-    };
-
-    // Act
-    const child = spawn(process.execPath, [ENTRY], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+    });
+    const code = await store.exited;
+    const stderr = store.stderr();
     const offsets = await committedOffsets(group, input);
     const dlqSize = (await readTopic(dlqTopic)).length;
     await dropKeyspace(admin, keyspace);
