@@ -8,7 +8,8 @@
  *   spans exported over OTLP/HTTP protobuf by the BatchSpanProcessor to a local server that discards
  *   them, so the exporter's cost counts — against the same stage untraced.
  * BENCH_RECORDS (default 300,000; 100,000 with BENCH_QUICK=1 or --quick) records of 200 bytes, 4
- * partitions. Each run is its own child process, one after the other. Prints a table, writes
+ * partitions. Each run is its own child process, one after the other; BENCH_ROUNDS (default 2)
+ * rounds of all runs, each run's best round kept (the machine is shared). Prints a table, writes
  * bench/results/stream-tracing.json. Needs KAFKA_BROKERS.
  */
 import { spawn } from 'node:child_process';
@@ -23,6 +24,7 @@ import { percentile, printMeasures, runStageBench, writeBenchResults, type Bench
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
 const total = Number(process.env.BENCH_RECORDS ?? (quick ? 100_000 : 300_000));
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const partitions = 4;
 const recordBytes = 200;
 const kafka = new kafkajs.Kafka({ clientId: 'bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
@@ -160,12 +162,18 @@ await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
 const collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
 
 const input = await prepare();
-const rows: { run: string; label: string; rps: number; p99: number; rss: number; exports: number; exportKb: number }[] = [];
-for (const r of RUNS) {
-  console.error(`running ${r.run} ...`);
-  const [e0, b0] = [exports, exportBytes];
-  const res = await inChild(r.run, input, collectorUrl);
-  rows.push({ run: r.run, label: r.label, rps: total / res.seconds, p99: res.p99BatchMs, rss: res.rssMb, exports: exports - e0, exportKb: (exportBytes - b0) / 1024 });
+const rows: { run: string; label: string; rps: number; p99: number; rss: number; exports: number; exportKb: number; all: number[] }[] = [];
+for (let round = 1; round <= rounds; round++) {
+  for (const r of RUNS) {
+    console.error(`round ${round}: running ${r.run} ...`);
+    const [e0, b0] = [exports, exportBytes];
+    const res = await inChild(r.run, input, collectorUrl);
+    const row = { run: r.run, label: r.label, rps: total / res.seconds, p99: res.p99BatchMs, rss: res.rssMb, exports: exports - e0, exportKb: (exportBytes - b0) / 1024, all: [total / res.seconds] };
+    const best = rows.find((x) => x.run === r.run);
+    if (!best) rows.push(row);
+    else if (row.rps > best.rps) Object.assign(best, row, { all: [...best.all, row.rps] });
+    else best.all.push(row.rps);
+  }
 }
 collector.close();
 
@@ -173,9 +181,10 @@ const rps = (run: RunName) => rows.find((r) => r.run === run)!.rps;
 const baseline = rps('bare-kafkajs');
 const untraced = rps('stage-untraced-500');
 console.log(`\ntracing cost of a pass-through stage, ${total} records of ${recordBytes} bytes (each with its own traceparent), ${partitions} partitions, same broker, one run after the other`);
-console.log('| run | records/s | p99 chunk ms | RSS MB | OTLP exports | exported KiB | ratio vs bare | ratio vs untraced (500) |\n|---|---|---|---|---|---|---|---|');
+console.log(`best of ${rounds} round(s); every round's records/s in the last column`);
+console.log('| run | records/s | p99 chunk ms | RSS MB | OTLP exports | exported KiB | ratio vs bare | ratio vs untraced (500) | rounds |\n|---|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
-  console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p99.toFixed(1)} | ${r.rss.toFixed(0)} | ${r.exports} | ${r.exportKb.toFixed(0)} | ${(r.rps / baseline).toFixed(2)} | ${r.run.startsWith('stage-traced') || r.run === 'stage-untraced-500' ? (r.rps / untraced).toFixed(2) : ''} |`);
+  console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p99.toFixed(1)} | ${r.rss.toFixed(0)} | ${r.exports} | ${r.exportKb.toFixed(0)} | ${(r.rps / baseline).toFixed(2)} | ${r.run.startsWith('stage-traced') || r.run === 'stage-untraced-500' ? (r.rps / untraced).toFixed(2) : ''} | ${r.all.map((x) => x.toFixed(0)).join(', ')} |`);
 }
 console.log('goal: stage-vs-bare-kafkajs >= 0.9 with tracing off. The machine is shared: figures are noisy.');
 
@@ -190,6 +199,7 @@ writeBenchResults(new URL('./results/stream-tracing.json', import.meta.url), mea
   recordBytes,
   partitions,
   note: 'shared machine (several helpers running tests at once): figures are noisy',
-  runs: rows.map((r) => ({ run: r.run, label: r.label, recordsPerSec: Math.round(r.rps), p99ChunkMs: Number(r.p99.toFixed(1)), rssMb: Math.round(r.rss), otlpExports: r.exports, exportedKiB: Math.round(r.exportKb) })),
+  runs: rows.map((r) => ({ run: r.run, label: r.label, recordsPerSec: Math.round(r.rps), p99ChunkMs: Number(r.p99.toFixed(1)), rssMb: Math.round(r.rss), otlpExports: r.exports, exportedKiB: Math.round(r.exportKb), roundsRecordsPerSec: r.all.map(Math.round) })),
+  rounds,
 });
 process.exit(0);
