@@ -119,6 +119,10 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log: Logger
     heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
     rebalanceTimeout: o.rebalanceTimeoutMs ?? 60_000,
     deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
+    // kafkajs' name for the same round-robin assignment (the library says 'roundrobin'): with one
+    // name, kafkajs and platformatic members can share a group (a rolling switch of KAFKA_CLIENT);
+    // with two, the broker refuses the newcomer with INCONSISTENT_GROUP_PROTOCOL.
+    protocols: [{ name: 'RoundRobinAssigner', version: 1 }],
   });
   register(consumer);
   const maxBytes = o.maxBytes ?? 10_485_760;
