@@ -56,7 +56,7 @@ export const env = {
 /** Variables every service reads: Kafka connection, health port, log level, shutdown deadline. */
 export const baseConfigShape = {
   KAFKA_BROKERS: env.hostPorts(),
-  /** The Kafka client behind the port: kafkajs (default) or @platformatic/kafka (no transactions: not for sql-source or EXACTLY_ONCE). */
+  /** The Kafka client behind the port: kafkajs (default) or @platformatic/kafka (transactions on both). */
   KAFKA_CLIENT: z.enum(['kafkajs', 'platformatic'], { message: 'must be kafkajs or platformatic' }).default('kafkajs'),
   KAFKA_CLIENT_ID: env.optionalStr(),
   KAFKA_SSL: env.bool(false),

@@ -4,7 +4,7 @@ import type { StreamMetrics } from './metrics.ts';
 import type { BaseConfig } from './config.ts';
 import type { ServiceDeps } from './service-host.ts';
 import { DlqWriter } from './dlq.ts';
-import { ConfigError, StreamError } from './errors.ts';
+import { StreamError } from './errors.ts';
 import type { Sink } from './sink.ts';
 
 /** Options of {@link kafkaSink}. */
@@ -30,12 +30,10 @@ export interface KafkaSinkOptions {
  * across crashes. Transactions of one producer run one at a time, so chunks of all partitions are
  * serialized (throughput is lower than at-least-once). kafkajs sends offsets without the consumer
  * group's generation (no KIP-447), so a zombie of an old generation is fenced only by the
- * transactional id: give each instance a stable one.
+ * transactional id: give each instance a stable one. @platformatic/kafka sends the generation
+ * (KAFKA_CLIENT=platformatic): a member that lost the partition cannot commit it.
  */
 export function kafkaSink(deps: Pick<ServiceDeps, 'kafka' | 'metrics'> & { config: Readonly<BaseConfig & { DLQ_TOPIC?: string }> }, options: KafkaSinkOptions = {}): Sink<OutboundRecord> {
-  if (options.exactlyOnce && deps.kafka.transactions === false) {
-    throw new ConfigError('KAFKA_CLIENT', `${deps.config.KAFKA_CLIENT} has no Kafka transactions, which this service needs (EXACTLY_ONCE, sql-source): set KAFKA_CLIENT=kafkajs`);
-  }
   const producer = deps.kafka.producer(options.exactlyOnce ? { transactionalId: options.exactlyOnce.transactionalId } : {});
   const dlq = new DlqWriter(producer, deps.metrics, { topic: deps.config.DLQ_TOPIC });
   return { ...producerSink(producer, dlq, deps.metrics, { transactional: options.exactlyOnce !== undefined }), start: () => producer.connect(), stop: () => producer.disconnect() };

@@ -1,15 +1,15 @@
 // @servers kafka
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
-import { ConsumerRunner, createKafkajsClient, createStreamMetrics, type InboundRecord, type ThrottleOptions, type TopicPartitionOffset } from '../src/index.ts';
-import { brokers, createTopics, produceRange, suffix } from './helpers/kafka.ts';
+import { ConsumerRunner, createStreamMetrics, type InboundRecord, type ThrottleOptions, type TopicPartitionOffset } from '../src/index.ts';
+import { createTopics, produceRange, streamClient, suffix } from './helpers/kafka.ts';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const unlimited: ThrottleOptions = { maxRecordsPerBatch: 500, minFetchIntervalMs: 0, recordsPerSec: 0, bytesPerSec: 0, maxInFlight: 100_000 };
 
 function runner(groupId: string, topic: string, handler: (records: InboundRecord[]) => Promise<void>, throttle: ThrottleOptions, onCommit?: (o: TopicPartitionOffset[]) => void) {
-  const kafka = createKafkajsClient({ brokers: brokers(), clientId: 'runner-test' });
+  const kafka = streamClient('runner-test');
   const metrics = createStreamMetrics(new Registry(), 'runner-test', { processMetrics: false });
   const r = new ConsumerRunner({
     consumer: kafka.consumer({ groupId, topics: [topic], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, partitionsConsumedConcurrently: 4 }),

@@ -1,8 +1,8 @@
 // @servers kafka
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
-import { ConsumerRunner, createKafkajsClient, createStreamMetrics, monitoredConsumer, timedHandler, type InboundRecord } from '../src/index.ts';
-import { brokers, createTopics, produceRange, suffix } from './helpers/kafka.ts';
+import { ConsumerRunner, createStreamMetrics, monitoredConsumer, timedHandler, type InboundRecord } from '../src/index.ts';
+import { createTopics, produceRange, streamClient, suffix } from './helpers/kafka.ts';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -26,7 +26,7 @@ describe('the live consumer lag gauge against the real Kafka', () => {
     await produceRange(topic, 300);
     const registry = new Registry();
     const metrics = createStreamMetrics(registry, 'lag-test', { processMetrics: false });
-    const kafka = createKafkajsClient({ brokers: brokers(), clientId: 'lag-test' });
+    const kafka = streamClient('lag-test');
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     let handled = 0;

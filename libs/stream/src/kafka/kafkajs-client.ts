@@ -66,6 +66,7 @@ export function createKafkajsClient(connection: KafkaConnection, logger?: Logger
     consumer: (options) => kafkajsConsumer(kafka, options),
     producer: (options) => kafkajsProducer(kafka, options ?? {}),
     admin: () => kafkajsAdmin(kafka),
+    name: 'kafkajs',
   };
 }
 

@@ -1,22 +1,18 @@
 import {
   Admin,
-  compatibilityPartitioner,
   ConfigResourceTypes,
   Consumer,
   FetchIsolationLevels,
   ListOffsetTimestamps,
   MessagesStreamFallbackModes,
   MessagesStreamModes,
-  ProduceAcks,
-  Producer,
   stringDeserializer,
-  stringSerializer,
 } from '@platformatic/kafka';
-import type { ConnectionOptions, Message, MessagesStream, MessageToProduce, SASLMechanismValue } from '@platformatic/kafka';
+import type { Message, MessagesStream, SASLMechanismValue } from '@platformatic/kafka';
 import type { Logger } from 'pino';
 import { StreamError } from '../errors.ts';
-import type { InboundRecord, OutboundRecord } from '../types.ts';
-import { slicesByBytes } from './kafkajs-client.ts';
+import type { InboundRecord } from '../types.ts';
+import { platformaticProducer, type GroupMember, type PlatformaticBase } from './platformatic-producer.ts';
 import type {
   Assignment,
   BatchControl,
@@ -24,16 +20,13 @@ import type {
   KafkaClient,
   KafkaConnection,
   PartitionBatch,
-  ProducerOptions,
   StreamAdmin,
   StreamConsumer,
-  StreamProducer,
   TopicSpec,
 } from './types.ts';
 
 /** Buffer keys and values, string header keys and values: what our records carry. */
 type PltMessage = Message<Buffer, Buffer, string, string>;
-type PltProducer = Producer<Buffer, Buffer, string, string>;
 type PltConsumer = Consumer<Buffer, Buffer, string, string>;
 
 /**
@@ -51,8 +44,8 @@ type PltConsumer = Consumer<Buffer, Buffer, string, string>;
  * - transaction markers are never delivered, so `lastOffset` is the batch's last record unless the
  *   stream has nothing more buffered, then it is the fetch position minus one (past the marker);
  * - the high watermark is sampled every few seconds (ListOffsets), not taken from each fetch;
- * - transactions are not adapted (our `sendOffsets` takes offsets; the library wants its own
- *   consumer's messages): `transaction()` fails with STREAM_CONFIG_INVALID.
+ * - transactions commit their offsets with the group generation of this client's consumer of
+ *   that group (KIP-447 fencing, which kafkajs lacks; see platformatic-producer.ts).
  *
  * @example
  * const client = createPlatformaticClient({ brokers: ['127.0.0.1:9092'], clientId: 'fleetstream-parse' });
@@ -60,21 +53,21 @@ type PltConsumer = Consumer<Buffer, Buffer, string, string>;
 export function createPlatformaticClient(connection: KafkaConnection, logger?: Logger): KafkaClient {
   const log = logger?.child({ component: 'platformatic-kafka' });
   const base = baseOptions(connection);
+  // The consumers of this client by group: a transaction fences its offsets with their membership.
+  const members = new Map<string, PltConsumer>();
+  const member = (groupId: string): GroupMember | undefined => {
+    const c = members.get(groupId);
+    return c && { groupId, generationId: c.generationId, memberId: c.memberId, coordinatorId: c.coordinatorId };
+  };
   return {
-    consumer: (options) => platformaticConsumer(base, options, log),
-    producer: (options) => platformaticProducer(base, options ?? {}),
+    consumer: (options) => platformaticConsumer(base, options, log, (c) => members.set(options.groupId, c)),
+    producer: (options) => platformaticProducer(base, options ?? {}, member, log),
     admin: () => platformaticAdmin(base),
-    transactions: false,
+    name: 'platformatic',
   };
 }
 
-interface BaseOptions extends ConnectionOptions {
-  clientId: string;
-  bootstrapBrokers: string[];
-  timeout: number;
-  retries: number;
-  retryDelay: number;
-}
+type BaseOptions = PlatformaticBase;
 
 function baseOptions(c: KafkaConnection): BaseOptions {
   const options: BaseOptions = {
@@ -90,8 +83,6 @@ function baseOptions(c: KafkaConnection): BaseOptions {
   if (c.sasl) options.sasl = { mechanism: c.sasl.mechanism.toUpperCase() as SASLMechanismValue, username: c.sasl.username, password: c.sasl.password };
   return options;
 }
-
-const toBuffer = (v: Buffer | string | null): Buffer | undefined => (v === null ? undefined : typeof v === 'string' ? Buffer.from(v) : v);
 
 function toInbound(m: PltMessage): InboundRecord {
   const headers: Record<string, string> = {};
@@ -120,7 +111,7 @@ interface PartitionQueue {
 
 type Handler = (batch: PartitionBatch, control: BatchControl) => Promise<void>;
 
-function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logger): StreamConsumer {
+function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log: Logger | undefined, register: (c: PltConsumer) => void): StreamConsumer {
   const consumer: PltConsumer = new Consumer({
     ...base,
     groupId: o.groupId,
@@ -128,7 +119,12 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
     heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,
     rebalanceTimeout: o.rebalanceTimeoutMs ?? 60_000,
     deserializers: { headerKey: stringDeserializer, headerValue: stringDeserializer },
+    // kafkajs' name for the same round-robin assignment (the library says 'roundrobin'): with one
+    // name, kafkajs and platformatic members can share a group (a rolling switch of KAFKA_CLIENT);
+    // with two, the broker refuses the newcomer with INCONSISTENT_GROUP_PROTOCOL.
+    protocols: [{ name: 'RoundRobinAssigner', version: 1 }],
   });
+  register(consumer);
   const maxBytes = o.maxBytes ?? 10_485_760;
   const concurrency = o.partitionsConsumedConcurrently ?? 4;
   const queues = new Map<string, PartitionQueue>();
@@ -305,50 +301,6 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log?: Logge
     onAssigned: (listener) => void assignedListeners.push(listener),
     onRebalancing: (listener) => void rebalancingListeners.push(listener),
     onCrash: (listener) => void crashListeners.push(listener),
-  };
-}
-
-/** kafkajs' default partitioner (Java's murmur2 & 0x7fffffff) for keys; round robin without one. */
-function partitioner(): (message: MessageToProduce<Buffer, Buffer, string, string>, key: Buffer | undefined) => number {
-  let next = 0;
-  return (message, key) => (key ? compatibilityPartitioner(message, key) : next++ & 0x7fffffff);
-}
-
-function platformaticProducer(base: BaseOptions, o: ProducerOptions): StreamProducer {
-  const producer: PltProducer = new Producer({
-    ...base,
-    timeout: o.timeoutMs ?? base.timeout,
-    idempotent: true,
-    acks: ProduceAcks.ALL,
-    compression: o.compression === 'gzip' ? 'gzip' : 'none',
-    autocreateTopics: false,
-    partitioner: partitioner(),
-    serializers: { headerKey: stringSerializer, headerValue: stringSerializer },
-  });
-  producer.on('error', () => undefined); // failures surface as rejected sends
-  const toMessage = (r: OutboundRecord): MessageToProduce<Buffer, Buffer, string, string> => ({
-    topic: r.topic,
-    key: toBuffer(r.key),
-    value: toBuffer(r.value),
-    headers: r.headers,
-    partition: r.partition,
-  });
-  return {
-    connect: async () => {
-      await producer.metadata({ topics: [] });
-    },
-    disconnect: () => producer.close(),
-    send: async (records) => {
-      if (records.length === 0) return;
-      try {
-        // One request per slice of at most maxRequestBytes, in order (see kafkajs-client.ts).
-        for (const slice of slicesByBytes(records, o.maxRequestBytes ?? 512 * 1024)) await producer.send({ messages: slice.map(toMessage) });
-      } catch (err) {
-        throw new StreamError('STREAM_PRODUCE_FAILED', `produce of ${records.length} records failed: ${(err as Error).message}`, { retryable: true, cause: err });
-      }
-    },
-    transaction: () =>
-      Promise.reject(new StreamError('STREAM_CONFIG_INVALID', 'transactions are not adapted on @platformatic/kafka: use the kafkajs client for exactly-once stages')),
   };
 }
 

@@ -1,15 +1,16 @@
 import type { Headers, InboundRecord, OutboundRecord, TopicPartitionOffset } from '../types.ts';
 
 /**
- * The narrow Kafka interface services are built on. kafkajs implements it (kafkajs-client.ts); a
- * librdkafka-based client can replace it without touching a service.
+ * The narrow Kafka interface services are built on. kafkajs (kafkajs-client.ts) and
+ * @platformatic/kafka (platformatic-client.ts) implement all of it, transactions included; a
+ * librdkafka-based client can replace them without touching a service.
  */
 export interface KafkaClient {
   consumer(options: ConsumerOptions): StreamConsumer;
   producer(options?: ProducerOptions): StreamProducer;
   admin(): StreamAdmin;
-  /** false when the client cannot run Kafka transactions (the platformatic adapter); absent: it can. */
-  readonly transactions?: boolean;
+  /** Which library is behind the port (KAFKA_CLIENT's value for the two adapters). */
+  readonly name?: string;
 }
 
 export interface KafkaConnection {

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { produce, readTopic, startServiceProcess, type ReadRecord, type ServiceProcess } from '@fleetstream/test-kit';
+import { brokers, produce, readTopic, startServiceProcess, type ReadRecord, type ServiceProcess } from '@fleetstream/test-kit';
+import { createKafkajsClient, type KafkaClient } from '../../src/index.ts';
+import { createPlatformaticClient } from '../../src/kafka/platformatic-client.ts';
 
 export { brokers, committedOffsets, createTopics, deleteTopics, rawKafka, suffix } from '@fleetstream/test-kit';
 
@@ -29,5 +31,17 @@ export async function readAll(topic: string, until: (values: ReadValue[]) => boo
 
 const stageFile = fileURLToPath(new URL('../fixtures/example-stage.ts', import.meta.url));
 
-/** Starts the example stage as its own process (HEALTH_PORT=0: the port is read from its log). */
-export const startStage = (env: Record<string, string>): ServiceProcess => startServiceProcess(stageFile, env);
+/**
+ * The client the suite runs on: KAFKA_CLIENT of the test run (`KAFKA_CLIENT=platformatic npx jest`
+ * runs the whole suite on @platformatic/kafka), kafkajs by default.
+ */
+export const suiteClient: 'kafkajs' | 'platformatic' = process.env.KAFKA_CLIENT === 'platformatic' ? 'platformatic' : 'kafkajs';
+
+/** A client of the run's brokers on {@link suiteClient} (or the one named). */
+export function streamClient(clientId: string, name: 'kafkajs' | 'platformatic' = suiteClient): KafkaClient {
+  const connection = { brokers: brokers(), clientId };
+  return name === 'platformatic' ? createPlatformaticClient(connection) : createKafkajsClient(connection);
+}
+
+/** Starts the example stage as its own process on {@link suiteClient} (HEALTH_PORT=0: the port is read from its log). */
+export const startStage = (env: Record<string, string>): ServiceProcess => startServiceProcess(stageFile, { KAFKA_CLIENT: suiteClient, ...env });
