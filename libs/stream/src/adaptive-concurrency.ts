@@ -55,6 +55,13 @@ const RESOLVED: Promise<void> = Promise.resolve();
  *   and tells exactly; a plain {@link release} cannot, so the next `inFlight` releases after a
  *   decrease are taken as the old calls (exact when calls finish in the order they started).
  *   `cooldownMs` adds a minimum time between decreases on top of that.
+ * - Recovery (calls made through {@link run}): a call that starts while calls from before the
+ *   last decrease are still in flight joins that old window too. An overloaded sink still holds
+ *   the old calls in its queue, so a call sent behind them times out for their sake, not for the
+ *   lowered limit's: counting it would cut the limit again and again, down to the floor, within
+ *   one timeout (seen against a Cassandra with 2 write threads: 8, 4, 2, 1 in one second). So
+ *   the limit is cut at most once per round trip of the sink, as TCP cuts its window once per
+ *   window of data in flight. Once the old calls are gone, the next overload counts again.
  * - The limit never leaves [min, max]; waiters are served in FIFO order without polling.
  *
  * @example
@@ -80,7 +87,7 @@ export class AdaptiveConcurrency {
   #lastDecreaseAt = -Infinity;
   /** Number of decreases so far: a call started in an older epoch is stale. */
   #epoch = 0;
-  /** Releases still to come from calls that were in flight at the last decrease. */
+  /** Calls in flight at the last decrease not yet released (for plain releases: by count). */
   #staleReleases = 0;
   // FIFO of waiters: an array consumed from #waitHead, reset when empty.
   #waiters: (() => void)[] = [];
@@ -156,22 +163,24 @@ export class AdaptiveConcurrency {
   }
 
   /**
-   * `startEpoch`: the decrease count when the call started, known to {@link run}; plain
-   * `release` callers get the approximation by count (see the class comment).
+   * `start`: known to {@link run}, the decrease count when the call started and whether it joined
+   * the old window then (Recovery); plain `release` callers get the approximation by count (see
+   * the class comment).
    */
   #release(
     outcome: ReleaseOutcome,
     latencyMs: number | undefined,
-    startEpoch: number | undefined,
+    start: { epoch: number; joinedOld: boolean } | undefined,
   ): void {
     if (this.#inFlight === 0) throw new AdaptiveConcurrencyError();
     // Limit-bound: every slot was taken or a caller waits (only then does a success say the limit could be higher).
     const limited = this.#inFlight >= this.#limit || this.waiting > 0;
     this.#inFlight--;
-    let stale = this.#staleReleases > 0;
-    if (stale) this.#staleReleases--;
-    if (startEpoch !== undefined) stale = startEpoch !== this.#epoch;
-    if (stale) {
+    // #staleReleases counts the calls in flight at the last decrease; a call that joined their
+    // window later is ignored too but not counted, so joining never stretches the recovery.
+    const fromBefore = start === undefined ? this.#staleReleases > 0 : start.epoch !== this.#epoch;
+    if (fromBefore && this.#staleReleases > 0) this.#staleReleases--;
+    if (fromBefore || start?.joinedOld) {
       // This call started before the last decrease: its outcome describes the old window.
     } else if (
       outcome === 'overload' ||
@@ -196,7 +205,9 @@ export class AdaptiveConcurrency {
    */
   async run<T>(fn: () => Promise<T>, isOverload: (err: unknown) => boolean): Promise<T> {
     await this.acquire();
-    const epoch = this.#epoch;
+    // Recovery: calls from before the last decrease still in flight: this one joins their window.
+    const joinedOld = this.#staleReleases > 0;
+    const start = { epoch: this.#epoch, joinedOld };
     const started = this.#now();
     let value: T;
     try {
@@ -208,10 +219,10 @@ export class AdaptiveConcurrency {
       } catch {
         // A throwing classifier must not leak the slot: count the failure as a plain error.
       }
-      this.#release(overload ? 'overload' : 'error', undefined, epoch);
+      this.#release(overload ? 'overload' : 'error', undefined, start);
       throw err;
     }
-    this.#release('ok', this.#now() - started, epoch);
+    this.#release('ok', this.#now() - started, start);
     return value;
   }
 
