@@ -39,6 +39,12 @@ export class AdaptiveConcurrencyError extends StreamError {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** What {@link AdaptiveConcurrency.run} knows of a call: the decrease count at its grant, and whether it joined the old window. */
+interface Grant {
+  epoch: number;
+  joinedOld: boolean;
+}
+
 /**
  * An AIMD concurrency limiter for sinks (Cassandra writes, produce calls): it finds how many calls
  * the sink takes at once and back-pressures the caller beyond that, so a catch-up runs exactly as
@@ -90,7 +96,9 @@ export class AdaptiveConcurrency {
   /** Calls in flight at the last decrease not yet released (for plain releases: by count). */
   #staleReleases = 0;
   // FIFO of waiters: an array consumed from #waitHead, reset when empty.
-  #waiters: (() => void)[] = [];
+  #waiters: ((grant: Grant) => void)[] = [];
+  /** Releases of calls that joined the old window since the last decrease (see Recovery). */
+  #joinedReleases = 0;
   #waitHead = 0;
 
   constructor(opts: AdaptiveConcurrencyOptions) {
@@ -150,7 +158,24 @@ export class AdaptiveConcurrency {
       this.#inFlight++;
       return RESOLVED;
     }
-    return new Promise<void>((resolve) => this.#waiters.push(resolve));
+    return new Promise<void>((resolve) => this.#waiters.push(() => resolve()));
+  }
+
+  /**
+   * {@link acquire} for {@link run}: resolves with the window the call joins, taken when the slot
+   * is granted (a decrease between the grant and the caller's turn must not move it).
+   */
+  #acquireGrant(): Promise<Grant> {
+    if (this.#inFlight < this.#limit && this.waiting === 0) {
+      this.#inFlight++;
+      return Promise.resolve(this.#grant());
+    }
+    return new Promise<Grant>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Recovery: calls from before the last decrease still in flight: a call granted now joins their window. */
+  #grant(): Grant {
+    return { epoch: this.#epoch, joinedOld: this.#staleReleases > 0 };
   }
 
   /**
@@ -170,7 +195,7 @@ export class AdaptiveConcurrency {
   #release(
     outcome: ReleaseOutcome,
     latencyMs: number | undefined,
-    start: { epoch: number; joinedOld: boolean } | undefined,
+    start: Grant | undefined,
   ): void {
     if (this.#inFlight === 0) throw new AdaptiveConcurrencyError();
     // Limit-bound: every slot was taken or a caller waits (only then does a success say the limit could be higher).
@@ -180,6 +205,8 @@ export class AdaptiveConcurrency {
     // window later is ignored too but not counted, so joining never stretches the recovery.
     const fromBefore = start === undefined ? this.#staleReleases > 0 : start.epoch !== this.#epoch;
     if (fromBefore && this.#staleReleases > 0) this.#staleReleases--;
+    // A whole new window of joined calls released: the recovery ends even if an old call hangs.
+    if (!fromBefore && start?.joinedOld && ++this.#joinedReleases >= this.#limit) this.#staleReleases = 0;
     if (fromBefore || start?.joinedOld) {
       // This call started before the last decrease: its outcome describes the old window.
     } else if (
@@ -204,10 +231,7 @@ export class AdaptiveConcurrency {
    * `'error'`; either way the error is rethrown (retrying is the caller's choice).
    */
   async run<T>(fn: () => Promise<T>, isOverload: (err: unknown) => boolean): Promise<T> {
-    await this.acquire();
-    // Recovery: calls from before the last decrease still in flight: this one joins their window.
-    const joinedOld = this.#staleReleases > 0;
-    const start = { epoch: this.#epoch, joinedOld };
+    const start = await this.#acquireGrant();
     const started = this.#now();
     let value: T;
     try {
@@ -233,6 +257,7 @@ export class AdaptiveConcurrency {
     this.#slowStart = false;
     this.#epoch++;
     this.#staleReleases = this.#inFlight;
+    this.#joinedReleases = 0;
     this.#successes = 0;
     this.#setLimit(Math.max(this.#min, Math.floor(this.#limit * this.#decreaseFactor)));
   }
@@ -246,10 +271,10 @@ export class AdaptiveConcurrency {
   #wake(): void {
     const waiters = this.#waiters;
     while (this.#inFlight < this.#limit && this.#waitHead < waiters.length) {
-      const resolve = waiters[this.#waitHead] as () => void;
+      const resolve = waiters[this.#waitHead] as (grant: Grant) => void;
       waiters[this.#waitHead++] = noop; // drop the reference for the collector
       this.#inFlight++;
-      resolve();
+      resolve(this.#grant());
     }
     if (this.#waitHead === waiters.length) {
       waiters.length = 0;

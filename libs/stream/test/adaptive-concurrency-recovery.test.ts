@@ -37,6 +37,14 @@ function handSink(opts: Partial<AdaptiveConcurrencyOptions> & { min: number; max
       ends[i]!(outcome);
       await flush();
     },
+    /** Ends several calls in the same tick, as responses read from one socket do. */
+    async finishTogether(outcomes: [number, 'ok' | 'overload'][]): Promise<void> {
+      for (const [i, outcome] of outcomes) {
+        finished.add(i);
+        ends[i]!(outcome);
+      }
+      await flush();
+    },
     open: () => ends.map((_, i) => i).filter((i) => !finished.has(i)),
   };
 }
@@ -89,6 +97,38 @@ describe('AdaptiveConcurrency recovery (calls made through run)', () => {
 
     // Assess
     expect(inFlightThen).toBe(4);
+    expect(sink.changes).toEqual([4, 2]);
+  });
+
+  it('takes a call granted just before a cut as one of the old calls', async () => {
+    // Prepare: 4 calls in flight (0-3), call 4 waiting
+    const sink = handSink({ min: 1, max: 64, initial: 4 });
+    await sink.call(5);
+
+    // Act: 0 ends ok (4 is granted) and 1 times out in the same tick (cut to 2); the old calls then time out
+    await sink.finishTogether([[0, 'ok'], [1, 'overload']]);
+    for (const i of [2, 3, 4]) await sink.finish(i, 'overload');
+    await sink.call(1);
+    await sink.finish(5, 'overload'); // the first call sent after the old ones
+
+    // Assess
+    expect(sink.changes).toEqual([2, 1]);
+  });
+
+  it('ends the recovery after a window of new calls even when an old call hangs', async () => {
+    // Prepare: a cut at 8 (to 4) with call 7 never answering
+    const sink = handSink({ min: 1, max: 64, initial: 8 });
+    await sink.call(8);
+    await sink.finish(0, 'overload');
+    for (let i = 1; i < 7; i++) await sink.finish(i, 'ok');
+
+    // Act: 4 new calls (a window at the new limit) join the old window and end; then one more times out
+    await sink.call(4);
+    for (const i of [8, 9, 10, 11]) await sink.finish(i, 'ok');
+    await sink.call(1);
+    await sink.finish(12, 'overload');
+
+    // Assess
     expect(sink.changes).toEqual([4, 2]);
   });
 

@@ -11,6 +11,8 @@
  *    overload errors.
  * 3. Catch-up: the store with its adaptive limiter (defaults: 1..64, from 8, slow start) drains
  *    the same backlog in full, into a fresh keyspace; its limit is sampled every 250 ms.
+ * Before each run the bench waits until Cassandra takes single writes quickly again, so no run
+ * pays for the collapse of the one before (64 at once leaves the node struggling for seconds).
  * The ratio is the catch-up's position rows/s (rows written over the run's time, store start
  * included) over the best swept C's (a capped run: its rows so far); a failed record is a DLQ record
  * or a row missing after the catch-up. Samples and charts go to
@@ -22,7 +24,7 @@ import { fileURLToPath } from 'node:url';
 import { percentile, type BenchMeasure } from '@fleetstream/stream/bench-kit';
 import { lineChartSvg } from './chart-svg.ts';
 import { countRows } from './catch-up.ts';
-import { probeOverload, type ProbeRun } from './overload-probe.ts';
+import { probeOverload, waitSettled, type ProbeRun } from './overload-probe.ts';
 import { cassandraClient, committedLag, createTopics, dropKeyspace, freshKeyspace, id, kafka, metricSum, produceEvents, sleep, startStore } from './bench-support.ts';
 
 /** Few devices: a chunk holds many events of each, so the store writes 16-row batches (as in a real catch-up). */
@@ -192,11 +194,14 @@ export async function benchCatchUpOverload(events: number, o: { sweep: number[];
     await produceEvents(input, 0, events, 5_000, OVERLOAD_DEVICES);
     const backlog = { input, events };
     const sweep: DrainRun[] = [];
+    const settle = async (before: string) => console.error(`${before}: Cassandra settled after ${await waitSettled(client, sweepKeyspace)} s`);
     for (const c of o.sweep) {
+      await settle(`fixed-${c}`);
       const r = await drain(`fixed-${c}`, c, sweepKeyspace, backlog, o.capSeconds);
       console.error(`fixed ${c}: ${r.eventsPerSec} events/s, ${r.overloadErrors} overload errors${r.capped ? ' (capped)' : ''}`);
       sweep.push(r);
     }
+    await settle('adaptive');
     const catchUp = await drain('adaptive', null, catchUpKeyspace, backlog, Math.max(600, o.capSeconds * 10));
     const rows = await countRows(catchUpKeyspace, events, OVERLOAD_DEVICES);
     const failedRecords = catchUp.dlq + (events - rows) + (events - catchUp.eventsDrained);

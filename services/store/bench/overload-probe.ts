@@ -49,3 +49,21 @@ export async function probeOverload(client: cassandra.Client, keyspace: string, 
   const s = (performance.now() - t0) / 1000;
   return { concurrency, seconds: Number(s.toFixed(1)), okPerSec: Math.round(ok / s), errors };
 }
+
+/**
+ * Waits (at most `timeoutMs`) until Cassandra takes `inARow` single writes in a row, each within
+ * `fastMs`: after a run that overloaded it, the node needs a while to drain its queues and
+ * collect, and the next run must not pay for the previous one. Returns the seconds waited.
+ */
+export async function waitSettled(client: cassandra.Client, keyspace: string, o: { fastMs?: number; inARow?: number; timeoutMs?: number } = {}): Promise<number> {
+  const { fastMs = 100, inARow = 5, timeoutMs = 60_000 } = o;
+  const insert = `INSERT INTO ${keyspace}.device_days (device_id, day) VALUES (?, ?)`;
+  const t0 = performance.now();
+  for (let good = 0; good < inARow && performance.now() - t0 < timeoutMs; ) {
+    const t = performance.now();
+    const ok = await client.execute(insert, ['settle', '2024-06-01'], { prepare: true, isIdempotent: true }).then(() => true, () => false);
+    good = ok && performance.now() - t < fastMs ? good + 1 : 0;
+    if (good === 0) await new Promise((r) => setTimeout(r, 200));
+  }
+  return Number(((performance.now() - t0) / 1000).toFixed(1));
+}
