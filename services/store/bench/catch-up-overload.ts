@@ -21,6 +21,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isRetryable } from '@fleetstream/stream';
 import { percentile, type BenchMeasure } from '@fleetstream/stream/bench-kit';
 import { lineChartSvg } from './chart-svg.ts';
 import { countRows } from './catch-up.ts';
@@ -172,6 +173,18 @@ function writeFolder(result: Omit<OverloadResult, 'folder'>, catchUp: DrainRun, 
   return folder;
 }
 
+/** `fn` again (up to 5 times, 1 s apart) while it fails retryably: this Cassandra times out migrations too. */
+async function retried<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 5 || !isRetryable(err)) throw err;
+      await sleep(1_000);
+    }
+  }
+}
+
 const withoutSamples = ({ samples: _, ...r }: DrainRun): Omit<DrainRun, 'samples'> => r;
 
 /**
@@ -182,8 +195,8 @@ const withoutSamples = ({ samples: _, ...r }: DrainRun): Omit<DrainRun, 'samples
 export async function benchCatchUpOverload(events: number, o: { sweep: number[]; capSeconds: number }): Promise<{ measures: BenchMeasure[]; result: OverloadResult }> {
   const client = cassandraClient();
   await client.connect();
-  const sweepKeyspace = await freshKeyspace(client);
-  const catchUpKeyspace = await freshKeyspace(client);
+  const sweepKeyspace = await retried(() => freshKeyspace(client));
+  const catchUpKeyspace = await retried(() => freshKeyspace(client));
   try {
     const probe = [];
     for (const c of [4, 64]) probe.push(await probeOverload(client, sweepKeyspace, c, 5));
