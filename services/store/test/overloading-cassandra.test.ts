@@ -5,17 +5,17 @@
  * other Cassandra (concurrent_writes above 4) the test says so and asserts nothing: a healthy node
  * never pushes back, so there would be nothing to absorb.
  */
-import { AdaptiveConcurrency } from '@fleetstream/stream';
+import { AdaptiveConcurrency, isRetryable } from '@fleetstream/stream';
 import { PositionWriter } from '../src/position-writer.ts';
 import { decodeStoredEvent, type StoredEvent } from '../src/event.ts';
 import { cassandraClient, dropKeyspace, enrichedEvent, migratedKeyspace } from './helpers/cluster.ts';
 
 const DEVICES = 16;
-const EVENTS_PER_DEVICE = 120;
+const EVENTS_PER_DEVICE = 480;
 const BASE = Date.UTC(2024, 5, 10, 8, 0, 0);
 const deviceId = (d: number) => `35630704${String(2_450_000 + d).padStart(7, '0')}`;
 
-/** Chunks as a catch-up hands them to the writer: 4 partitions, each a run of 480 events of its 4 devices. */
+/** Chunks as a catch-up hands them to the writer: 4 partitions, each a run of 1,920 events of its 4 devices. */
 function partitionChunks(): StoredEvent[][] {
   const chunks: StoredEvent[][] = [[], [], [], []];
   for (let n = 0; n < EVENTS_PER_DEVICE; n++) {
@@ -39,7 +39,14 @@ describe('the store writer against an overloading Cassandra (devstack --cassandr
       console.warn('overloading-cassandra.test: this Cassandra is not the overload profile (concurrent_writes > 4); nothing asserted');
       return;
     }
-    keyspace = (await migratedKeyspace(client)).cassandra.keyspace;
+    // This node times out the migrations' own writes now and then: try again.
+    for (let attempt = 1; !keyspace; attempt++) {
+      try {
+        keyspace = (await migratedKeyspace(client)).cassandra.keyspace;
+      } catch (err) {
+        if (attempt >= 5 || !isRetryable(err)) throw err;
+      }
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -49,18 +56,18 @@ describe('the store writer against an overloading Cassandra (devstack --cassandr
 
   test('absorbs the write timeouts: every row written, none failed, the limit cut below its ceiling', async () => {
     if (!overloadProfile) return;
-    // Prepare: the store's limiter (1..64 from 8, slow start) under a backlog of 4 partitions at once
-    const concurrency = new AdaptiveConcurrency({ min: 1, max: 64, initial: 8, slowStart: true });
+    // Prepare: the store's limit range, opening at full blast (64 at once always overloads this node)
+    const concurrency = new AdaptiveConcurrency({ min: 1, max: 64, initial: 64 });
     const limits: number[] = [];
     concurrency.onChange = (limit) => limits.push(limit);
     let overloads = 0;
     const writer = new PositionWriter({ sink: client, keyspace, concurrency, onRetry: () => overloads++ });
     const chunks = partitionChunks();
 
-    // Act: each partition writes its chunk in slices of 240 events, the 4 partitions at once
+    // Act: each partition writes its chunk in slices of 960 events (about 70 calls), the 4 partitions at once
     const results = await Promise.allSettled(
       chunks.map(async (events) => {
-        for (let i = 0; i < events.length; i += 240) await writer.write(events.slice(i, i + 240));
+        for (let i = 0; i < events.length; i += 960) await writer.write(events.slice(i, i + 960));
       }),
     );
 
@@ -73,7 +80,6 @@ describe('the store writer against an overloading Cassandra (devstack --cassandr
     }
     expect(rows).toBe(DEVICES * EVENTS_PER_DEVICE);
     expect(overloads).toBeGreaterThan(0);
-    expect(concurrency.inSlowStart).toBe(false);
     expect(Math.min(...limits)).toBeLessThan(64);
     expect(concurrency.inFlight).toBe(0);
   }, 300_000);
