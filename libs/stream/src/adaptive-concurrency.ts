@@ -39,6 +39,12 @@ export class AdaptiveConcurrencyError extends StreamError {
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
+/** What {@link AdaptiveConcurrency.run} knows of a call: the decrease count at its grant, and whether it joined the old window. */
+interface Grant {
+  epoch: number;
+  joinedOld: boolean;
+}
+
 /**
  * An AIMD concurrency limiter for sinks (Cassandra writes, produce calls): it finds how many calls
  * the sink takes at once and back-pressures the caller beyond that, so a catch-up runs exactly as
@@ -55,6 +61,13 @@ const RESOLVED: Promise<void> = Promise.resolve();
  *   and tells exactly; a plain {@link release} cannot, so the next `inFlight` releases after a
  *   decrease are taken as the old calls (exact when calls finish in the order they started).
  *   `cooldownMs` adds a minimum time between decreases on top of that.
+ * - Recovery (calls made through {@link run}): a call that starts while calls from before the
+ *   last decrease are still in flight joins that old window too. An overloaded sink still holds
+ *   the old calls in its queue, so a call sent behind them times out for their sake, not for the
+ *   lowered limit's: counting it would cut the limit again and again, down to the floor, within
+ *   one timeout (seen against a Cassandra with 2 write threads: 8, 4, 2, 1 in one second). So
+ *   the limit is cut at most once per round trip of the sink, as TCP cuts its window once per
+ *   window of data in flight. Once the old calls are gone, the next overload counts again.
  * - The limit never leaves [min, max]; waiters are served in FIFO order without polling.
  *
  * @example
@@ -80,10 +93,12 @@ export class AdaptiveConcurrency {
   #lastDecreaseAt = -Infinity;
   /** Number of decreases so far: a call started in an older epoch is stale. */
   #epoch = 0;
-  /** Releases still to come from calls that were in flight at the last decrease. */
+  /** Calls in flight at the last decrease not yet released (for plain releases: by count). */
   #staleReleases = 0;
   // FIFO of waiters: an array consumed from #waitHead, reset when empty.
-  #waiters: (() => void)[] = [];
+  #waiters: ((grant: Grant) => void)[] = [];
+  /** Releases of calls that joined the old window since the last decrease (see Recovery). */
+  #joinedReleases = 0;
   #waitHead = 0;
 
   constructor(opts: AdaptiveConcurrencyOptions) {
@@ -143,7 +158,24 @@ export class AdaptiveConcurrency {
       this.#inFlight++;
       return RESOLVED;
     }
-    return new Promise<void>((resolve) => this.#waiters.push(resolve));
+    return new Promise<void>((resolve) => this.#waiters.push(() => resolve()));
+  }
+
+  /**
+   * {@link acquire} for {@link run}: resolves with the window the call joins, taken when the slot
+   * is granted (a decrease between the grant and the caller's turn must not move it).
+   */
+  #acquireGrant(): Promise<Grant> {
+    if (this.#inFlight < this.#limit && this.waiting === 0) {
+      this.#inFlight++;
+      return Promise.resolve(this.#grant());
+    }
+    return new Promise<Grant>((resolve) => this.#waiters.push(resolve));
+  }
+
+  /** Recovery: calls from before the last decrease still in flight: a call granted now joins their window. */
+  #grant(): Grant {
+    return { epoch: this.#epoch, joinedOld: this.#staleReleases > 0 };
   }
 
   /**
@@ -156,22 +188,26 @@ export class AdaptiveConcurrency {
   }
 
   /**
-   * `startEpoch`: the decrease count when the call started, known to {@link run}; plain
-   * `release` callers get the approximation by count (see the class comment).
+   * `start`: known to {@link run}, the decrease count when the call started and whether it joined
+   * the old window then (Recovery); plain `release` callers get the approximation by count (see
+   * the class comment).
    */
   #release(
     outcome: ReleaseOutcome,
     latencyMs: number | undefined,
-    startEpoch: number | undefined,
+    start: Grant | undefined,
   ): void {
     if (this.#inFlight === 0) throw new AdaptiveConcurrencyError();
     // Limit-bound: every slot was taken or a caller waits (only then does a success say the limit could be higher).
     const limited = this.#inFlight >= this.#limit || this.waiting > 0;
     this.#inFlight--;
-    let stale = this.#staleReleases > 0;
-    if (stale) this.#staleReleases--;
-    if (startEpoch !== undefined) stale = startEpoch !== this.#epoch;
-    if (stale) {
+    // #staleReleases counts the calls in flight at the last decrease; a call that joined their
+    // window later is ignored too but not counted, so joining never stretches the recovery.
+    const fromBefore = start === undefined ? this.#staleReleases > 0 : start.epoch !== this.#epoch;
+    if (fromBefore && this.#staleReleases > 0) this.#staleReleases--;
+    // A whole new window of joined calls released: the recovery ends even if an old call hangs.
+    if (!fromBefore && start?.joinedOld && ++this.#joinedReleases >= this.#limit) this.#staleReleases = 0;
+    if (fromBefore || start?.joinedOld) {
       // This call started before the last decrease: its outcome describes the old window.
     } else if (
       outcome === 'overload' ||
@@ -195,8 +231,7 @@ export class AdaptiveConcurrency {
    * `'error'`; either way the error is rethrown (retrying is the caller's choice).
    */
   async run<T>(fn: () => Promise<T>, isOverload: (err: unknown) => boolean): Promise<T> {
-    await this.acquire();
-    const epoch = this.#epoch;
+    const start = await this.#acquireGrant();
     const started = this.#now();
     let value: T;
     try {
@@ -208,10 +243,10 @@ export class AdaptiveConcurrency {
       } catch {
         // A throwing classifier must not leak the slot: count the failure as a plain error.
       }
-      this.#release(overload ? 'overload' : 'error', undefined, epoch);
+      this.#release(overload ? 'overload' : 'error', undefined, start);
       throw err;
     }
-    this.#release('ok', this.#now() - started, epoch);
+    this.#release('ok', this.#now() - started, start);
     return value;
   }
 
@@ -222,6 +257,7 @@ export class AdaptiveConcurrency {
     this.#slowStart = false;
     this.#epoch++;
     this.#staleReleases = this.#inFlight;
+    this.#joinedReleases = 0;
     this.#successes = 0;
     this.#setLimit(Math.max(this.#min, Math.floor(this.#limit * this.#decreaseFactor)));
   }
@@ -235,10 +271,10 @@ export class AdaptiveConcurrency {
   #wake(): void {
     const waiters = this.#waiters;
     while (this.#inFlight < this.#limit && this.#waitHead < waiters.length) {
-      const resolve = waiters[this.#waitHead] as () => void;
+      const resolve = waiters[this.#waitHead] as (grant: Grant) => void;
       waiters[this.#waitHead++] = noop; // drop the reference for the collector
       this.#inFlight++;
-      resolve();
+      resolve(this.#grant());
     }
     if (this.#waitHead === waiters.length) {
       waiters.length = 0;

@@ -50,11 +50,14 @@ export async function freshKeyspace(client: cassandra.Client): Promise<string> {
 
 const BASE_TIME = Date.UTC(2024, 5, 10, 8, 0, 0);
 
-/** Event i of a bench: device i % DEVICES, one event per device every 10 s (about 430 bytes of JSON). */
-export function benchEvent(i: number): { deviceId: string; partition: number; event: Record<string, unknown> } {
-  const d = i % DEVICES;
+/**
+ * Event i of a bench: device i % devices, one event per device every 10 s (about 430 bytes of
+ * JSON). Fewer devices put more events of a device in one chunk, so more rows per batch.
+ */
+export function benchEvent(i: number, devices = DEVICES): { deviceId: string; partition: number; event: Record<string, unknown> } {
+  const d = i % devices;
   const deviceId = `35630704${String(2_440_000 + d).padStart(7, '0')}`;
-  const eventTime = BASE_TIME + Math.floor(i / DEVICES) * 10_000;
+  const eventTime = BASE_TIME + Math.floor(i / devices) * 10_000;
   return {
     deviceId,
     partition: d % PARTITIONS,
@@ -81,14 +84,14 @@ export function benchEvent(i: number): { deviceId: string; partition: number; ev
  * Produces events [from, to) to `topic`, device d always to partition d % PARTITIONS (so a bench
  * knows which events share a consumer chunk), acks=all, 4 requests in flight.
  */
-export async function produceEvents(topic: string, from: number, to: number, batch = 5_000): Promise<void> {
+export async function produceEvents(topic: string, from: number, to: number, batch = 5_000, devices = DEVICES): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 5 });
   await producer.connect();
   const sends: Promise<unknown>[] = [];
   for (let i = from; i < to; i += batch) {
     const messages = [];
     for (let j = i; j < Math.min(to, i + batch); j++) {
-      const e = benchEvent(j);
+      const e = benchEvent(j, devices);
       messages.push({ key: e.deviceId, value: JSON.stringify(e.event), partition: e.partition });
     }
     sends.push(producer.send({ topic, acks: -1, messages }));

@@ -48,13 +48,13 @@ const SAMPLE_MS = 500;
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 
 /** Counts the position rows of the first `total` bench events, partition by partition. */
-async function countRows(keyspace: string, total: number): Promise<number> {
+export async function countRows(keyspace: string, total: number, devices?: number): Promise<number> {
   const client = cassandraClient();
   await client.connect();
   try {
     const partitions = new Set<string>();
     for (let i = 0; i < total; i++) {
-      const e = benchEvent(i);
+      const e = benchEvent(i, devices);
       partitions.add(`${e.deviceId}|${dayOf(e.event.eventTime as number)}`);
     }
     let rows = 0;

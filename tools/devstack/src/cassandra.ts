@@ -12,7 +12,38 @@ export interface CassandraPlan {
   jmxPort: number;
   /** Secure mode: PasswordAuthenticator and TLS on the CQL port (absent: AllowAll, plaintext). */
   security?: CassandraSecurity;
+  /** 'overload': a Cassandra that sheds writes under load (see {@link overloadYaml}); absent: 'default'. */
+  profile?: CassandraProfile;
 }
+
+/** How the devstack's Cassandra is tuned: 'default' (fast, durable) or 'overload' (see {@link overloadYaml}). */
+export type CassandraProfile = 'default' | 'overload';
+
+/**
+ * The Cassandra profile from FLEETSTREAM_CASSANDRA_PROFILE (`devstack up --cassandra-profile`):
+ * 'default' when unset; anything else but 'overload' fails with the variable's name.
+ */
+export function cassandraProfile(env: NodeJS.ProcessEnv = process.env): CassandraProfile {
+  const value = env.FLEETSTREAM_CASSANDRA_PROFILE?.trim() || 'default';
+  if (value !== 'default' && value !== 'overload') {
+    throw new DevstackError('DEVSTACK_INVALID_OPTION', `FLEETSTREAM_CASSANDRA_PROFILE: must be default or overload, got '${value}'`);
+  }
+  return value;
+}
+
+/**
+ * The 'overload' profile: a Cassandra that answers WriteTimeout under load instead of queueing
+ * (the sink's back-pressure bench, issue 18). Two write threads, each blocked on a group commit
+ * of the commit log, cap the node at a few hundred mutations/s; a write that waits longer than
+ * the short write_request_timeout in the mutation stage's queue is dropped and the coordinator
+ * answers WriteTimeout. So a client sending more at once than the node drains within the
+ * timeout gets timeouts, and one sending fewer gets the node's full rate.
+ */
+export const overloadYaml = {
+  commitlog_sync_group_window: '10ms',
+  concurrent_writes: '2',
+  write_request_timeout: '200ms',
+} as const;
 
 /** A Cassandra login. */
 export interface CassandraLogin {
@@ -66,6 +97,7 @@ const java17Flags = [
 /** Writes cassandra.yaml and logback.xml into the data folder; returns the JVM arguments. */
 export function prepareCassandra(plan: CassandraPlan): string[] {
   const { dir, port, storagePort, jmxPort, lib } = plan;
+  const overload = plan.profile === 'overload';
   for (const sub of ['data', 'commitlog', 'saved_caches', 'hints', 'cdc_raw']) mkdirSync(join(dir, sub), { recursive: true });
   const yaml = join(dir, 'cassandra.yaml');
   writeFileSync(
@@ -89,7 +121,7 @@ export function prepareCassandra(plan: CassandraPlan): string[] {
       // of this single node (RF 1) never loses an acknowledged write — the chaos and restart tests
       // rely on it. (periodic would lose up to its period of acknowledged writes.)
       'commitlog_sync: group',
-      'commitlog_sync_group_window: 15ms',
+      `commitlog_sync_group_window: ${overload ? overloadYaml.commitlog_sync_group_window : '15ms'}`,
       'auto_snapshot: false',
       'hinted_handoff_enabled: false',
       'auto_bootstrap: false',
@@ -102,9 +134,9 @@ export function prepareCassandra(plan: CassandraPlan): string[] {
       'concurrent_reads: 8',
       // Not cassandra.yaml's 8 × cores: under group commit each write thread mostly waits for the
       // sync, so 16 capped the node at ~16 / 15 ms ≈ 1,070 mutations/s (store bench: 3.1× with 64).
-      'concurrent_writes: 64',
+      `concurrent_writes: ${overload ? overloadYaml.concurrent_writes : '64'}`,
       'memtable_allocation_type: heap_buffers',
-      'write_request_timeout: 5000ms',
+      `write_request_timeout: ${overload ? overloadYaml.write_request_timeout : '5000ms'}`,
       'read_request_timeout: 5000ms',
       'range_request_timeout: 10000ms',
       'request_timeout: 10000ms',

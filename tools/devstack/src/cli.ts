@@ -6,6 +6,8 @@
  *   status  print whether the stack runs and where it listens (exit 1 when down)
  *   env     print `export KAFKA_BROKERS=... CASSANDRA_CONTACT_POINTS=...` for a running stack
  *   run     start in the foreground; Ctrl-C stops it and removes the data folder
+ *   up --cassandra-profile overload   a Cassandra that answers WriteTimeout under load (2 write threads,
+ *                                     300 ms write timeout; FLEETSTREAM_CASSANDRA_PROFILE=overload does the same)
  *   restart kafka|cassandra [--kill] [--down-ms N]   stop one server (kill -9 with --kill) and start it on the same data
  *   up|down|status|env --secure   the same for the secure stack (Kafka SASL_SSL + SCRAM-SHA-512, Cassandra
  *                                 PasswordAuthenticator + TLS) on ports 29092/29042 in .cache/devstack-secure,
@@ -71,6 +73,8 @@ async function main(verb: string | undefined, args: string[]): Promise<number> {
     }
     case 'up': {
       const t0 = Date.now();
+      const profileAt = args.indexOf('--cassandra-profile');
+      if (profileAt >= 0) process.env.FLEETSTREAM_CASSANDRA_PROFILE = args[profileAt + 1] ?? '';
       // Ctrl-C while starting: stop what was started instead of leaving it behind.
       const interrupted = () => void down().finally(() => process.exit(130));
       process.once('SIGINT', interrupted);
@@ -78,7 +82,7 @@ async function main(verb: string | undefined, args: string[]): Promise<number> {
       const { state, started } = await up({ detached: true });
       say(started ? `devstack up in ${((Date.now() - t0) / 1000).toFixed(1)} s` : 'devstack is already up; nothing started');
       say(`  Kafka ${state.kafka.version}      ${state.kafka.brokers}  (pid ${state.kafka.pid})`);
-      say(`  Cassandra ${state.cassandra.version}  ${state.cassandra.contactPoints}  (pid ${state.cassandra.pid})`);
+      say(`  Cassandra ${state.cassandra.version}  ${state.cassandra.contactPoints}  (pid ${state.cassandra.pid}, profile ${state.plans.cassandra.profile ?? 'default'})`);
       say(`  data and logs in ${state.dataDir}`);
       return 0;
     }

@@ -6,7 +6,7 @@ import { DevstackError } from './errors.ts';
 import { requireCommand, resolveJars } from './maven.ts';
 import { assertPortFree, commandLine, isAlive, stopProcess } from './process.ts';
 import { startKafka, waitKafkaReady, type KafkaPlan } from './kafka.ts';
-import { startCassandra, waitCassandraReady, type CassandraPlan } from './cassandra.ts';
+import { cassandraProfile, startCassandra, waitCassandraReady, type CassandraPlan } from './cassandra.ts';
 
 /** What a running stack looks like; written to `<dataDir>/state.json`. */
 export interface StackState {
@@ -85,6 +85,10 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
     if (current.state.kafka.version !== wanted) {
       throw new DevstackError('DEVSTACK_INVALID_OPTION', `the devstack runs Kafka ${current.state.kafka.version} but FLEETSTREAM_KAFKA_VERSION asks for ${wanted}: run 'npm run devstack:down' first`);
     }
+    const profile = current.state.plans.cassandra.profile ?? 'default';
+    if (profile !== cassandraProfile()) {
+      throw new DevstackError('DEVSTACK_INVALID_OPTION', `the devstack runs the '${profile}' Cassandra but FLEETSTREAM_CASSANDRA_PROFILE asks for '${cassandraProfile()}': run 'npm run devstack:down' first`);
+    }
     return { state: current.state, started: false };
   }
   if (current.status === 'stale') {
@@ -100,7 +104,7 @@ export async function up(options: UpOptions): Promise<{ state: StackState; start
 
   const kafkaVersion = versions.kafka;
   const kafkaPlan: KafkaPlan = { version: kafkaVersion, lib: resolveJars('kafka', kafkaVersion), dir: join(dataDir, 'kafka'), port: ports.kafka, controllerPort: ports.kafkaController };
-  const cassandraPlan: CassandraPlan = { lib: resolveJars('cassandra', versions.cassandra), dir: join(dataDir, 'cassandra'), port: ports.cassandra, storagePort: ports.cassandraStorage, jmxPort: ports.cassandraJmx };
+  const cassandraPlan: CassandraPlan = { lib: resolveJars('cassandra', versions.cassandra), dir: join(dataDir, 'cassandra'), port: ports.cassandra, storagePort: ports.cassandraStorage, jmxPort: ports.cassandraJmx, profile: cassandraProfile() };
   mkdirSync(dataDir, { recursive: true });
 
   const cassandraPid = startCassandra(cassandraPlan, options.detached);
