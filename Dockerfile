@@ -53,6 +53,11 @@ RUN npx turbo run build --filter="$(node -p "require('./${SERVICE}/package.json'
 FROM base AS runtime
 ARG SERVICE
 ENV NODE_ENV=production HEALTH_PORT=9464
+# Memory (issue #18; why, in tools/cli/src/demo/pipeline.ts SERVICE_MEMORY_ENV, which the local
+# launcher uses too and a test keeps equal to this line): 4 MB semi-spaces instead of a young
+# generation sized from the host, two glibc arenas instead of one per allocating thread. The old
+# space is left to Node, which sizes it from the container's memory limit (k8s resources).
+ENV NODE_OPTIONS="--max-semi-space-size=4" MALLOC_ARENA_MAX=2
 COPY --from=build /app /app
 COPY deploy/docker/healthcheck.mjs /usr/local/lib/fleetstream/healthcheck.mjs
 # Numeric uid:gid (the image's `node` user) so Kubernetes' runAsNonRoot can verify it.

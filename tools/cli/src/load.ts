@@ -16,7 +16,7 @@ import { startPipeline } from './demo/pipeline.ts';
 import { formatTable } from './format-table.ts';
 import { LOAD_USAGE, parseLoadArgs, type LoadCliOptions } from './load/load-options.ts';
 import { UsageError } from './errors.ts';
-import { runLadder, type LoadStep } from './load/load-steps.ts';
+import { rssPerService, runLadder, type LoadStep } from './load/load-steps.ts';
 import { loadChartSvg } from './load/load-chart.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
@@ -27,7 +27,9 @@ export function renderLoadTable(steps: LoadStep[], sustainable: number): string 
     String(s.rate), String(s.ackedPerSec), String(s.e2e.p50Ms ?? '–'), String(s.e2e.p99Ms ?? '–'), String(s.e2e.maxMs ?? '–'),
     Object.values(s.lag).map((l) => l.end).join('/'), String(s.cpuMsPerEvent.all), s.sustainable ? 'yes' : `no: ${s.why.join('; ')}`,
   ]);
-  return `${formatTable(['offered/s', 'acked/s', 'e2e p50 ms', 'p99 ms', 'max ms <=', 'lag p/e/s', 'CPU ms/event', 'sustainable'], rows)}\nsustainable rate: ${sustainable} events/s`;
+  const rss = rssPerService(steps);
+  const each = Object.entries(rss.byService).map(([n, mb]) => `${n} ${mb}`).join(', ');
+  return `${formatTable(['offered/s', 'acked/s', 'e2e p50 ms', 'p99 ms', 'max ms <=', 'lag p/e/s', 'CPU ms/event', 'sustainable'], rows)}\nsustainable rate: ${sustainable} events/s\nrss-mb-per-service: ${rss.maxMb} MB (highest RSS over the steps: ${each})`;
 }
 
 export async function runLoad(args: string[]): Promise<number> {
@@ -69,7 +71,7 @@ export async function runLoad(args: string[]): Promise<number> {
     });
     const json = o.json ?? join(runDir, 'load.json');
     const svg = o.svg ?? join(runDir, 'load.svg');
-    writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), env: o.env, devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, sustainable, steps }, null, 2)}\n`);
+    writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), env: o.env, devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, sustainable, rssMbPerService: rssPerService(steps), steps }, null, 2)}\n`);
     writeFileSync(svg, loadChartSvg(steps, sustainable));
     process.stdout.write(`${renderLoadTable(steps, sustainable)}\n`);
     say(`results in ${json}, chart in ${svg}`);

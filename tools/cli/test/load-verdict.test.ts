@@ -1,6 +1,6 @@
 import { parseLoadArgs } from '../src/load/load-options.ts';
 import { UsageError } from '../src/errors.ts';
-import { e2eWindow, sustainableRate, verdict, type LoadStep } from '../src/load/load-steps.ts';
+import { e2eWindow, rssPerService, sustainableRate, verdict, type LoadStep } from '../src/load/load-steps.ts';
 import { loadChartSvg } from '../src/load/load-chart.ts';
 import { parsePromText } from '../src/demo/prom-text.ts';
 import type { Snapshot } from '../src/demo/view.ts';
@@ -23,6 +23,20 @@ describe('the load test verdict', () => {
     expect(behind).toEqual(["lag 501 at the feed's end > 500 (half a second of input)"]);
     expect(slow).toEqual(['e2e p99 1000 ms >= 1000 ms']);
     expect(nothing).toEqual(['no event stored']);
+  });
+
+  test('rss-mb-per-service is the highest RSS of each service over the steps and the highest of those, servers and simulator left out', () => {
+    // Arrange: store peaks in the first step, gateway in the second; the simulator and Kafka are higher than both
+    const steps: Pick<LoadStep, 'rssMb'>[] = [
+      { rssMb: { gateway: 120, parse: 110, enrich: 115, store: 149, 'sql-source': 100, simulator: 400, kafka: 900 } },
+      { rssMb: { gateway: 141, parse: 112, enrich: 114, store: 140 } },
+    ];
+
+    // Act
+    const rss = rssPerService(steps);
+
+    // Assess
+    expect(rss).toEqual({ maxMb: 149, byService: { gateway: 141, parse: 112, enrich: 115, store: 149, 'sql-source': 100 } });
   });
 
   test('the sustainable rate is the highest sustainable step, even after a failed one', () => {

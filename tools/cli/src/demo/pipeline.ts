@@ -8,6 +8,33 @@ const repo = new URL('../../../../', import.meta.url).pathname;
 /** First IMEI of the simulated fleet (the simulator's default `imeiBase`). */
 export const IMEI_BASE = 356_307_040_000_000;
 
+/**
+ * The memory settings of every service process, in the image (the Dockerfile's runtime stage sets
+ * the same; a test keeps them equal) and from this launcher. Issue #18 measured where a service's
+ * RSS went (tools/cli/README.md):
+ * - V8 sizes the young generation from the memory it sees: on a 24 GB host each semi-space may grow
+ *   to 64 MB, and a streaming service, which allocates short-lived records all the time, grows it
+ *   there (store and gateway held 128 MB of new space at 300 events/s). 4 MB semi-spaces keep it at
+ *   8 MB; a scavenge copies the records in flight, which the space's size does not change (8 MB
+ *   semi-spaces left gateway at 146-151 MB, 4 MB at 138, with no loss of acked rate seen).
+ * - MALLOC_ARENA_MAX=2: glibc gives each thread that allocates (V8's GC and compiler helpers,
+ *   libuv's pool) an arena of its own whose freed pages it keeps.
+ */
+export const SERVICE_MEMORY_ENV: Readonly<{ NODE_OPTIONS: string; MALLOC_ARENA_MAX: string }> = Object.freeze({
+  NODE_OPTIONS: '--max-semi-space-size=4',
+  MALLOC_ARENA_MAX: '2',
+});
+
+/**
+ * What this launcher adds to {@link SERVICE_MEMORY_ENV}: in a container Node sizes the heap limit
+ * from the cgroup's memory limit (512Mi: an old space of about 256 MB); on a bare host it sizes it
+ * from the host's memory (4 GB here), and V8 then lets the old generation grow to several times
+ * the live set before a full collection, every Buffer that garbage holds waiting with it (store:
+ * 80 MB of old space and 49 MB of external memory for a 25 MB live set). The cap stands in for the
+ * container's (the live sets measured are 20-45 MB). `--env NODE_OPTIONS=...` replaces both.
+ */
+export const LOCAL_NODE_OPTIONS = `${SERVICE_MEMORY_ENV.NODE_OPTIONS} --max-old-space-size=256`;
+
 export interface PipelinePorts {
   sqlSource: number;
   parse: number;
@@ -54,7 +81,7 @@ export interface Pipeline {
 export async function startPipeline(supervisor: Supervisor, o: PipelineOptions): Promise<Pipeline> {
   const ports = o.ports ?? DEMO_PORTS;
   // The lag is read every second so the live view and the load test see it move.
-  const common = { KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000', LAG_INTERVAL_MS: '1000', ...o.env };
+  const common = { ...SERVICE_MEMORY_ENV, NODE_OPTIONS: LOCAL_NODE_OPTIONS, KAFKA_BROKERS: o.kafkaBrokers, LOG_LEVEL: o.logLevel ?? 'info', SHUTDOWN_TIMEOUT_MS: '10000', LAG_INTERVAL_MS: '1000', ...o.env };
   const topo = spawnSync(process.execPath, [join(repo, 'tools/cli/bin/fleetstream.js'), 'topology', 'apply'], {
     env: { ...process.env, ...common, CASSANDRA_CONTACT_POINTS: o.cassandraContactPoints },
     encoding: 'utf8',

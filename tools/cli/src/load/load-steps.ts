@@ -170,6 +170,18 @@ export function e2eWindow(before: Snapshot, after: Snapshot): LoadStep['e2e'] {
   return { count: window.get(Infinity) ?? 0, p50Ms: ms(histogramQuantile(0.5, window)), p99Ms: ms(histogramQuantile(0.99, window)), maxMs: maxLe === undefined ? undefined : maxLe * 1000 };
 }
 
+/** The pipeline's services, whose RSS `rss-mb-per-service` reports (not the simulator, Kafka or Cassandra). */
+export const PIPELINE_SERVICES = ['gateway', 'parse', 'enrich', 'store', 'sql-source'] as const;
+
+/**
+ * `rss-mb-per-service`: each service's highest RSS over the steps (MB; 0 for one never sampled)
+ * and the highest of them, the figure issue #18 bounds at 150 MB.
+ */
+export function rssPerService(steps: readonly Pick<LoadStep, 'rssMb'>[]): { maxMb: number; byService: Record<string, number> } {
+  const byService = Object.fromEntries(PIPELINE_SERVICES.map((n) => [n, Math.max(0, ...steps.map((s) => s.rssMb[n] ?? 0))]));
+  return { maxMb: Math.max(...Object.values(byService)), byService };
+}
+
 /** The highest rate among sustainable steps (0 when none is). */
 export function sustainableRate(steps: LoadStep[]): number {
   return Math.max(0, ...steps.filter((s) => s.sustainable).map((s) => s.rate));
