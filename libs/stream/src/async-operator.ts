@@ -1,3 +1,4 @@
+import { AsyncResource } from 'node:async_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import { backoffDelay } from './backoff.ts';
 import { InvalidOptionError, StreamError } from './errors.ts';
@@ -199,9 +200,12 @@ export class AsyncOperator<I, O> {
         pending: n,
       };
       this.#armDeadline(batch);
+      // p-limit runs a queued call in the async context of the call that freed its slot; bound
+      // here, each call runs in its own batch's context (its trace span, its log fields).
+      const run = AsyncResource.bind(this.#run);
       for (let i = 0; i < n; i++) {
         // #run never rejects; the then reports the count once p-limit has taken the slot back.
-        void this.#limit(this.#run, batch, i).then(this.#reportInflight);
+        void this.#limit(run, batch, i).then(this.#reportInflight);
       }
     });
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import fc from 'fast-check';
 import {
   AsyncOperator,
@@ -51,6 +52,29 @@ const kinds = <I, O>(results: AsyncResult<I, O>[]): string[] =>
   results.map((r) => (r.ok ? 'ok' : r.failure.kind));
 
 describe('AsyncOperator', () => {
+  it('runs a queued call in the async context of its own batch, not of the call that freed its slot', async () => {
+    // Prepare: capacity 1, batch "a" holds the slot while batch "b" queues behind it
+    const clock = new ManualClock();
+    const als = new AsyncLocalStorage<string>();
+    const seen: string[] = [];
+    const op = operator<number, number>(clock, {
+      capacity: 1,
+      call: async (i) => {
+        seen.push(`${i}:${als.getStore()}`);
+        await clock.sleep(1);
+        return i;
+      },
+    });
+
+    // Act
+    const a = als.run('a', () => op.process([1]));
+    const b = als.run('b', () => op.process([2]));
+    await clock.until(Promise.all([a, b]));
+
+    // Assess
+    expect(seen).toEqual(['1:a', '2:b']);
+  });
+
   it('fills its capacity, never passes it, and answers every item in input order', async () => {
     // Prepare: calls of 0-3 ms, completing out of input order
     const clock = new ManualClock();
