@@ -123,7 +123,8 @@ describe('traces end to end through gateway, parse, enrich and store', () => {
     const summary = await createSimulator({ devices: 1, mode: 'steady', packetsPerDevice: 1, recordsPerPacket: 1, tcp: `127.0.0.1:${tcpPort}`, imeiBase, live: false }).run();
     const [raw] = await readTopic(topics.raw, { until: (rs) => rs.some((r) => r.key === deviceId) }).then((rs) => rs.filter((r) => r.key === deviceId));
     const traceId = traceIdOf(raw!.headers.traceparent);
-    const chain = await collector.waitFor((s) => hopChain(s.get(traceId ?? '')?.spans ?? []), 60_000, `the four hops of trace ${traceId}`);
+    if (!traceId) throw new Error(`the gateway's raw record carries no valid traceparent header (headers: ${Object.keys(raw!.headers).join(', ')})`);
+    const chain = await collector.waitFor((s) => hopChain(s.get(traceId)?.spans ?? []), 60_000, `the four hops of trace ${traceId}`);
 
     // Assess
     expect(summary.acked).toBe(1);
@@ -156,7 +157,8 @@ describe('traces end to end through gateway, parse, enrich and store', () => {
     const chain = await collector.waitFor((s) => hopChain(s.get(clientTrace)?.spans ?? [], clientSpan), 60_000, `the four hops of the client's trace ${clientTrace}`);
     const raws = await readTopic(topics.raw, { until: (rs) => rs.some((r) => r.key === devices[1]) });
     const newTrace = traceIdOf(raws.find((r) => r.key === devices[1])!.headers.traceparent);
-    const fresh = await collector.waitFor((s) => hopChain(s.get(newTrace ?? '')?.spans ?? []), 60_000, `the four hops of the new trace ${newTrace}`);
+    if (!newTrace) throw new Error('the raw record of the request with a malformed traceparent carries no valid traceparent header');
+    const fresh = await collector.waitFor((s) => hopChain(s.get(newTrace)?.spans ?? []), 60_000, `the four hops of the new trace ${newTrace}`);
 
     // Assess
     expect([continued.status, malformed.status].every((s) => s >= 200 && s < 300)).toBe(true);
