@@ -5,6 +5,7 @@ import { DlqWriter } from './dlq.ts';
 import { isFatal, isOverload, isRetryable, StreamError } from './errors.ts';
 import type { ServiceDeps } from './service-host.ts';
 import type { Sink } from './sink.ts';
+import { SpanKind, tracingEnabled, withSpan } from './tracing.ts';
 
 /** One CQL statement with its bound values. */
 export interface CqlStatement {
@@ -103,6 +104,8 @@ export interface CassandraSinkOptions<T> {
   onRetry?: CqlWriterOptions['onRetry'];
   /** Called with a chunk's outputs once they are written (e.g. end-to-end latency). */
   onWritten?: (items: T[]) => void;
+  /** Names the write's client span (tracing on): `INSERT <table>`, db.namespace = keyspace. */
+  span?: { keyspace: string; table: string };
 }
 
 /** How often readiness asks Cassandra `SELECT now()`. */
@@ -140,9 +143,17 @@ export function cassandraSink<T>(deps: Pick<ServiceDeps<ConsumerConfig>, 'kafka'
   };
   deps.health.setReadiness('cassandra', () => reachable);
 
+  const spanName = `INSERT ${o.span?.table ?? 'cassandra'}`;
+  const writeCalls = (calls: CqlCall[], signal: AbortSignal) => {
+    if (!tracingEnabled()) return writer.write(calls, signal);
+    // A child of the chunk's span (the active context): one span for the chunk's write, retries included.
+    const attributes = { 'db.system': 'cassandra', 'db.system.name': 'cassandra', 'db.operation.name': 'INSERT', 'db.operation.batch.size': calls.length };
+    if (o.span) Object.assign(attributes, { 'db.namespace': o.span.keyspace, 'db.collection.name': o.span.table });
+    return withSpan(spanName, { kind: SpanKind.CLIENT, attributes }, () => writer.write(calls, signal));
+  };
   const writeRows = async (items: T[], signal: AbortSignal) => {
     try {
-      await writer.write(o.statements(items), signal);
+      await writeCalls(o.statements(items), signal);
     } catch (err) {
       if (signal.aborted || isRetryable(err) || isFatal(err)) throw err;
       throw new StreamError('STREAM_SINK_REFUSED', `Cassandra refused the write: ${(err as Error).message}`, { cause: err });

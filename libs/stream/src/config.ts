@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './errors.ts';
+import { tracingConfigShape } from './tracing-config.ts';
 
 /**
  * Environment configuration: one zod schema per service, validated once at start. The first
@@ -68,6 +69,8 @@ export const baseConfigShape = {
   HEALTH_PORT: env.port(9464),
   LOG_LEVEL: env.logLevel(),
   SHUTDOWN_TIMEOUT_MS: env.int(25_000, { min: 100, max: 600_000 }),
+  /** OpenTelemetry tracing (off unless an OTLP endpoint is set): the standard OTEL_* variables. */
+  ...tracingConfigShape,
 };
 
 /** Variables of services that consume: the group and the throttle. */

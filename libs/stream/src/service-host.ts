@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { loadConfig, type BaseConfig } from './config.ts';
 import { ConfigError } from './errors.ts';
 import { createLogger } from './logger.ts';
+import { startTracing } from './tracing.ts';
 import { createStreamMetrics, type StreamMetrics } from './metrics.ts';
 import { startHealthServer, type HealthServer } from './health-server.ts';
 import { createKafkajsClient } from './kafka/kafkajs-client.ts';
@@ -96,6 +97,8 @@ export async function startService<S extends z.ZodObject>(
   options: { env?: NodeJS.ProcessEnv; handleSignals?: boolean; logDestination?: NodeJS.WritableStream } = {},
 ): Promise<{ deps: ServiceDeps<z.infer<S> & BaseConfig>; service: Service; shutdown: () => Promise<void>; failed: Promise<unknown> }> {
   const config = loadConfig(def.schema, options.env) as Readonly<z.infer<S> & BaseConfig>;
+  // Before anything that may open a span; off (nothing loaded) without an OTLP endpoint.
+  const tracing = await startTracing(config, def.name, def.version);
   const logger = createLogger({ service: def.name, version: def.version, level: config.LOG_LEVEL, destination: options.logDestination });
   const registry = new Registry();
   const metrics = createStreamMetrics(registry, def.name);
@@ -124,6 +127,8 @@ export async function startService<S extends z.ZodObject>(
         await service.stop(config.SHUTDOWN_TIMEOUT_MS);
       } finally {
         await health.close();
+        // The spans of the drain too; within what is left of the grace period (the forced exit is 2 s after it).
+        await tracing.shutdown(Math.max(1_000, config.SHUTDOWN_TIMEOUT_MS - (Date.now() - t0)));
         logger.info({ ms: Date.now() - t0 }, 'stopped');
         logger.flush();
       }

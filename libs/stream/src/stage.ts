@@ -7,7 +7,8 @@ import type { ConsumerConfig } from './config.ts';
 import type { ServiceDeps, Service } from './service-host.ts';
 import { consumerGroup, createConsumerService } from './consumer-service.ts';
 import { kafkaSink, producerSink } from './kafka-sink.ts';
-import type { Sink, StageResult } from './sink.ts';
+import type { Sink, SinkContext, StageResult } from './sink.ts';
+import { traceChunk, tracingEnabled } from './tracing.ts';
 
 /** What a transformation makes of a chunk for a Kafka sink. */
 export type TransformResult = StageResult<OutboundRecord>;
@@ -55,7 +56,7 @@ export function createStage<T>(deps: ServiceDeps<ConsumerConfig>, options: Stage
     groupId,
     fromBeginning: options.input.fromBeginning,
     commitOffsets: !sink.commitsOffsets,
-    handler: async (records, ctx) => sink.write(await transform(records), records, { groupId, signal: ctx.signal }),
+    handler: chunkHandler(transform, sink.write.bind(sink), groupId),
     deadLetter: (letters, ctx) => sink.write({ out: [], dead: letters }, letters.map((l) => l.record), { groupId, signal: ctx.signal }),
     before: async () => {
       await sink.start();
@@ -86,5 +87,22 @@ export function createKafkaStageService(
  */
 export function kafkaStageHandler(options: { transform: Transform; producer: StreamProducer; dlq: DlqWriter; metrics: StreamMetrics }): BatchHandler {
   const { write } = producerSink(options.producer, options.dlq, options.metrics);
-  return async (records, ctx) => write(await options.transform(records), records, { groupId: '', signal: ctx.signal });
+  return chunkHandler(options.transform, write, '');
+}
+
+/**
+ * transform + write of one chunk; with tracing on, inside the chunk's span (tracing.ts
+ * `traceChunk`): the transform sees the first record carrying the span's context, and its dead
+ * letters are mapped back to the original record so the DLQ keeps the input's own headers.
+ */
+function chunkHandler<T>(transform: Transform<T>, write: Sink<T>['write'], groupId: string): BatchHandler {
+  return async (records, ctx) => {
+    const sinkCtx: SinkContext = { groupId, signal: ctx.signal };
+    if (!tracingEnabled()) return write(await transform(records), records, sinkCtx);
+    return traceChunk(records, groupId, async (input) => {
+      const result = await transform(input);
+      if (input[0] !== records[0]) for (const d of result.dead) if (d.record === input[0]) d.record = records[0]!;
+      return write(result, records, sinkCtx);
+    });
+  };
 }

@@ -4,6 +4,7 @@ import { AssetCache } from './asset-cache.ts';
 import type { EnrichConfig } from './config.ts';
 import { createEnrichMetrics, type EnrichMetrics } from './enrich-metrics.ts';
 import { createEnrichTransform } from './enrich-transform.ts';
+import { traceAssetCalls } from './http-tracing.ts';
 import { ReferenceTable } from './reference-table.ts';
 import { remoteEnrichmentFromConfig } from './remote-enrichment.ts';
 
@@ -37,18 +38,21 @@ export function createEnrichService(deps: ServiceDeps<EnrichConfig>): EnrichServ
   const cache = new AssetCache({ ttlMs: config.ENRICH_CACHE_TTL_MS, negativeTtlMs: config.ENRICH_NEGATIVE_CACHE_TTL_MS, maxEntries: config.ENRICH_CACHE_MAX_ENTRIES });
   const { client, operator } = remoteEnrichmentFromConfig(config, { cache, metrics, core });
   const transform = createEnrichTransform({ outputTopic: config.OUTPUT_TOPIC, table, cache, operator, metrics, service, schemaVersion: config.ENRICHED_SCHEMA_VERSION });
+  let untrace: () => void = () => undefined;
   const stage = createStage(deps, {
     input: { topics: [config.INPUT_TOPIC] },
     transform,
     sink: kafkaSink(deps, { exactlyOnce: exactlyOnceFromConfig(deps.name, config) }),
     ready: { 'reference-table': () => table.caughtUp },
     before: async () => {
+      untrace = await traceAssetCalls();
       await table.start();
       await table.whenCaughtUp();
     },
     after: async () => {
       await table.stop();
       await client.close();
+      untrace();
     },
   });
   return { ...stage, table, cache, metrics };

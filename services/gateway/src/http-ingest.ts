@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { OutboundRecord } from '@fleetstream/stream';
+import { contextFromHeaders, setActiveSpanAttributes, SpanKind, withSpan, type Headers, type OutboundRecord } from '@fleetstream/stream';
 import { validateIngest } from '@fleetstream/telemetry';
 import { toRawRecord } from './raw-record.ts';
 import { bearerToken } from './token-auth.ts';
@@ -56,10 +56,10 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
  * appearance order; a device's events keep their order) into `{ "events": [...] }` records, so the
  * key is always the device id and a device's events stay on one partition, in order.
  */
-export function ingestRecords(topic: string, body: Buffer, parsed: unknown, deviceIds: readonly string[], receivedAt: number, remote: string): OutboundRecord[] {
+export function ingestRecords(topic: string, body: Buffer, parsed: unknown, deviceIds: readonly string[], receivedAt: number, remote: string, trace?: Headers): OutboundRecord[] {
   const first = deviceIds[0]!;
   if (deviceIds.every((d) => d === first)) {
-    return [toRawRecord({ topic, key: first, value: body, protocol: 'json', receivedAt, remote })];
+    return [toRawRecord({ topic, key: first, value: body, protocol: 'json', receivedAt, remote }, trace)];
   }
   const events = (parsed as { events: unknown[] }).events;
   const byDevice = new Map<string, unknown[]>();
@@ -69,24 +69,29 @@ export function ingestRecords(topic: string, body: Buffer, parsed: unknown, devi
     list.push(events[i]);
   });
   return [...byDevice].map(([key, list]) =>
-    toRawRecord({ topic, key, value: Buffer.from(JSON.stringify({ events: list })), protocol: 'json', receivedAt, remote }),
+    toRawRecord({ topic, key, value: Buffer.from(JSON.stringify({ events: list })), protocol: 'json', receivedAt, remote }, trace),
   );
 }
 
 /**
  * POST /v1/telemetry: bearer token (401 missing, 403 wrong), body at most maxBodyBytes (413),
  * JSON ingest v1 (400 with `{ errors: [{ path, message }] }`), 202 only once Kafka acknowledged
- * every record, 503 when it did not.
+ * every record, 503 when it did not. With tracing on each request has a SERVER span, the child of
+ * the request's `traceparent` when it carries a valid one (a malformed one is ignored: a new
+ * trace), and its records carry the span's context.
  */
 export function createHttpIngestHandler(o: HttpIngestOptions): (req: IncomingMessage, res: ServerResponse) => void {
   const send = (res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>) => {
     o.onStatus(status);
+    setActiveSpanAttributes({ 'http.response.status_code': status });
     reply(res, status, body, headers);
   };
   const warnRefused = throttledWarning(o.logger, o.refusalLogIntervalMs ?? 10_000);
   let inFlight = 0;
   return (req, res) => {
-    void (async () => {
+    const urlPath = (req.url ?? '/').split('?')[0]!;
+    const span = { kind: SpanKind.SERVER, parent: contextFromHeaders(req.headers), attributes: { 'http.request.method': req.method ?? '', 'url.path': urlPath } };
+    void withSpan(urlPath === INGEST_PATH ? `${req.method ?? 'HTTP'} ${INGEST_PATH}` : (req.method ?? 'HTTP'), span, async (trace) => {
       const path = (req.url ?? '/').split('?')[0];
       if (path !== INGEST_PATH) return send(res, 404, { error: 'not found' });
       if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
@@ -103,18 +108,18 @@ export function createHttpIngestHandler(o: HttpIngestOptions): (req: IncomingMes
       if (inFlight >= o.maxInFlight) return send(res, 503, { error: `${o.maxInFlight} requests in flight; retry later` }, { 'retry-after': '1', connection: 'close' });
       inFlight++;
       try {
-        await ingest(req, res);
+        await ingest(req, res, trace);
       } finally {
         inFlight--;
       }
-    })().catch((err: unknown) => {
+    }).catch((err: unknown) => {
       o.logger.error({ err }, 'HTTP ingest failed');
       if (!res.headersSent) send(res, 500, { error: 'internal error' });
       else res.destroy();
     });
   };
 
-  async function ingest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function ingest(req: IncomingMessage, res: ServerResponse, trace: Headers): Promise<void> {
     const declared = Number(req.headers['content-length'] ?? 0);
     if (declared > o.maxBodyBytes) return send(res, 413, { error: `body over ${o.maxBodyBytes} bytes` }, { connection: 'close' });
     if (!o.kafkaConnected()) return send(res, 503, { error: 'Kafka unavailable; retry later' }, { 'retry-after': '5' });
@@ -129,7 +134,7 @@ export function createHttpIngestHandler(o: HttpIngestOptions): (req: IncomingMes
     }
     const result = validateIngest(parsed);
     if (!result.ok) return send(res, 400, { errors: result.errors });
-    const records = ingestRecords(o.rawTopic, body, parsed, result.events.map((e) => e.deviceId), receivedAt, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`);
+    const records = ingestRecords(o.rawTopic, body, parsed, result.events.map((e) => e.deviceId), receivedAt, `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? 0}`, trace);
     try {
       await o.produce(records);
     } catch {

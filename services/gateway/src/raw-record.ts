@@ -16,8 +16,9 @@ export interface RawInput {
   remote: string;
 }
 
-function rawHeaders(input: RawInput): Headers {
+function rawHeaders(input: RawInput, trace?: Headers): Headers {
   const headers: Headers = {
+    ...trace,
     [RawHeaders.protocol]: input.protocol,
     [RawHeaders.receivedAt]: String(input.receivedAt),
     [RawHeaders.remote]: input.remote,
@@ -26,23 +27,26 @@ function rawHeaders(input: RawInput): Headers {
   return headers;
 }
 
-/** The telemetry.raw record: key = device id, value = the bytes as received, headers as docs/architecture.md says. */
-export function toRawRecord(input: RawInput): OutboundRecord {
-  return { topic: input.topic, key: input.key, value: input.value, headers: rawHeaders(input) };
+/**
+ * The telemetry.raw record: key = device id, value = the bytes as received, headers as
+ * docs/architecture.md says, plus `traceparent`/`tracestate` of the packet's span (`trace`) when tracing is on.
+ */
+export function toRawRecord(input: RawInput, trace?: Headers): OutboundRecord {
+  return { topic: input.topic, key: input.key, value: input.value, headers: rawHeaders(input, trace) };
 }
 
 /**
  * The "record" a DLQ entry needs for bytes that never reached Kafka: the raw topic, partition -1 and
  * offset -1 (never stored), so `fleetstream dlq replay` can re-send it to the raw topic.
  */
-export function toSyntheticInbound(input: RawInput): InboundRecord {
+export function toSyntheticInbound(input: RawInput, trace?: Headers): InboundRecord {
   return {
     topic: input.topic,
     partition: -1,
     offset: '-1',
     key: Buffer.from(input.key),
     value: input.value,
-    headers: rawHeaders(input),
+    headers: rawHeaders(input, trace),
     timestamp: input.receivedAt,
   };
 }

@@ -1,4 +1,4 @@
-import { DlqWriter, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
+import { DlqWriter, SpanKind, withSpan, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
 import type { GatewayConfig } from './config.ts';
 import type { GatewayMetrics } from './gateway-metrics.ts';
 import { RawProducer } from './raw-producer.ts';
@@ -42,21 +42,32 @@ export function createRawSink(deps: ServiceDeps<GatewayConfig>, gm: GatewayMetri
   return {
     producer,
     produce,
-    forward: async (input) => {
-      try {
-        await produce([toRawRecord(input)]);
-      } catch (err) {
-        gm.packets.inc({ service, result: 'rejected' });
-        throw err;
-      }
-      gm.packets.inc({ service, result: 'acked' });
-    },
-    deadLetter: async (input, error) => {
-      const letters = [{ record: toSyntheticInbound(input), error }];
-      await produce(dlq.records(letters));
-      dlq.count(letters);
-      gm.packets.inc({ service, result: 'dlq' });
-      log.warn({ imei: input.key, remote: input.remote, code: (error as { code?: string }).code }, 'bad packet sent to the DLQ, not acknowledged');
-    },
+    // Each packet starts a trace (tracing on): its span's context goes out in the record's headers.
+    forward: (input) =>
+      withSpan(`ingest ${input.protocol}`, packetSpan(input, config.RAW_TOPIC), async (trace) => {
+        try {
+          await produce([toRawRecord(input, trace)]);
+        } catch (err) {
+          gm.packets.inc({ service, result: 'rejected' });
+          throw err;
+        }
+        gm.packets.inc({ service, result: 'acked' });
+      }),
+    deadLetter: (input, error) =>
+      withSpan(`ingest ${input.protocol}`, packetSpan(input, config.DLQ_TOPIC), async (trace) => {
+        const letters = [{ record: toSyntheticInbound(input, trace), error }];
+        await produce(dlq.records(letters));
+        dlq.count(letters);
+        gm.packets.inc({ service, result: 'dlq' });
+        log.warn({ imei: input.key, remote: input.remote, code: (error as { code?: string }).code }, 'bad packet sent to the DLQ, not acknowledged');
+      }),
+  };
+}
+
+/** The span of one received packet: kind SERVER (the gateway answers the device), where it goes. */
+function packetSpan(input: RawInput, topic: string) {
+  return {
+    kind: SpanKind.SERVER,
+    attributes: { 'network.protocol.name': input.protocol, 'messaging.system': 'kafka', 'messaging.destination.name': topic, 'messaging.message.body.size': input.value.length },
   };
 }

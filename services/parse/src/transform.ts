@@ -14,7 +14,7 @@ import {
 } from '@fleetstream/telemetry';
 
 export { RawHeaders };
-import { InvalidRecordError, type InboundRecord, type OutboundRecord, type Transform, type TransformResult } from '@fleetstream/stream';
+import { copyTraceHeaders, InvalidRecordError, type InboundRecord, type OutboundRecord, type Transform, type TransformResult } from '@fleetstream/stream';
 
 
 /** Decodes one raw record into canonical events; throws TelemetryError / InvalidRecordError on bad input. */
@@ -101,7 +101,8 @@ export function parseTransform(outputTopic: string): Transform {
         continue;
       }
       const { key, receivedAt } = decoded;
-      const headers = { [SCHEMA_VERSION_HEADER]: version, [RawHeaders.receivedAt]: String(receivedAt) };
+      // The record's trace context continues on its events (tracing.ts; a header copy when tracing is off).
+      const headers = copyTraceHeaders(record.headers, { [SCHEMA_VERSION_HEADER]: version, [RawHeaders.receivedAt]: String(receivedAt) });
       for (let i = first; i < texts.length; i++) {
         out.push({ topic: outputTopic, key: typeof key === 'object' && !Buffer.isBuffer(key) ? key[i - first]! : key, value: null, headers });
       }

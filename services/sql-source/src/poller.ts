@@ -1,4 +1,4 @@
-import { backoffDelay, errorClass, FleetstreamError, isFatal, kafkaSink, TokenBucket, type OutboundRecord, type ServiceDeps, type Sink } from '@fleetstream/stream';
+import { backoffDelay, copyTraceHeaders, errorClass, FleetstreamError, isFatal, kafkaSink, SpanKind, TokenBucket, withSpan, type Headers, type OutboundRecord, type ServiceDeps, type Sink } from '@fleetstream/stream';
 import { checkpointRecord, readCheckpoint } from './checkpoint.ts';
 import type { SqlSourceConfig } from './config.ts';
 import type { Dialect, SourceRow } from './dialect.ts';
@@ -94,13 +94,13 @@ export class SqlPoller {
     this.#synced = true;
   }
 
-  async #emit(rows: SourceRow[]): Promise<Position> {
+  async #emit(rows: SourceRow[], trace: Headers): Promise<Position> {
     const { config, name } = this.#deps;
     const records: OutboundRecord[] = [];
     let tombstones = 0;
     for (const row of rows) {
       if (row.deleted) tombstones++;
-      const headers = { [POSITION_HEADER]: JSON.stringify(rowPosition(config.SQL_MODE, row)) };
+      const headers = copyTraceHeaders(trace, { [POSITION_HEADER]: JSON.stringify(rowPosition(config.SQL_MODE, row)) });
       records.push({ topic: config.OUTPUT_TOPIC, key: row.key, value: row.deleted ? null : row.json, headers });
     }
     const last = rowPosition(config.SQL_MODE, rows[rows.length - 1]!);
@@ -116,6 +116,26 @@ export class SqlPoller {
     return last;
   }
 
+  /** One poll and the emit of its rows: the number of rows, undefined when stopped while throttled. */
+  async #step(trace: Headers): Promise<number | undefined> {
+    const { config, name } = this.#deps;
+    const rows = await this.#dialect.poll(this.#position, config.BATCH_ROWS);
+    this.#m.polls.inc({ service: name });
+    this.healthy = true;
+    if (rows.length > 0) {
+      for (let wait = this.#bucket.tryTake(rows.length); wait > 0 && this.#running; wait = this.#bucket.tryTake(rows.length)) await this.#sleep(wait);
+      if (!this.#running) return undefined;
+      try {
+        this.#position = await this.#emit(rows, trace);
+      } catch (err) {
+        this.#synced = false; // the commit may or may not have landed: fence and re-read the checkpoint
+        throw err;
+      }
+      this.#fromStart = false; // the first batch wrote a checkpoint: a re-sync resumes from it
+    }
+    return rows.length;
+  }
+
   async #run(): Promise<void> {
     const { config, name } = this.#deps;
     const log = this.#deps.logger.child({ component: 'sql-source' });
@@ -123,23 +143,12 @@ export class SqlPoller {
     while (this.#running) {
       try {
         if (!this.#synced) await this.#sync();
-        const rows = await this.#dialect.poll(this.#position, config.BATCH_ROWS);
-        this.#m.polls.inc({ service: name });
-        this.healthy = true;
-        if (rows.length > 0) {
-          for (let wait = this.#bucket.tryTake(rows.length); wait > 0 && this.#running; wait = this.#bucket.tryTake(rows.length)) await this.#sleep(wait);
-          if (!this.#running) break;
-          try {
-            this.#position = await this.#emit(rows);
-          } catch (err) {
-            this.#synced = false; // the commit may or may not have landed: fence and re-read the checkpoint
-            throw err;
-          }
-          this.#fromStart = false; // the first batch wrote a checkpoint: a re-sync resumes from it
-        }
+        // One span per poll (tracing on); the rows it emits carry its context.
+        const n = await withSpan(`poll ${config.SOURCE_NAME}`, { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': 'kafka', 'messaging.destination.name': config.OUTPUT_TOPIC, 'fleetstream.source.name': config.SOURCE_NAME } }, (trace) => this.#step(trace));
+        if (n === undefined) break;
         this.#m.lag.set({ service: name }, lagSeconds(this.#position?.ts ?? null, Date.now()));
         attempt = 0;
-        if (rows.length < config.BATCH_ROWS && this.#running) await this.#sleep(config.POLL_INTERVAL_MS);
+        if (n < config.BATCH_ROWS && this.#running) await this.#sleep(config.POLL_INTERVAL_MS);
       } catch (err) {
         if (!this.#running) break;
         this.healthy = false;

@@ -22,6 +22,7 @@ export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { cl
       ownsClient: !options.client,
       statements: positionStatements(config.CASSANDRA_KEYSPACE, config.STORE_BATCH_MAX_ROWS),
       concurrency: storeConcurrencyOptions(config),
+      span: { keyspace: config.CASSANDRA_KEYSPACE, table: 'positions_by_device_day' },
       ...storeSinkHooks(deps),
     }),
   });
