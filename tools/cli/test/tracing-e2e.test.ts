@@ -198,5 +198,5 @@ describe('traces end to end through gateway, parse, enrich and store', () => {
     expect(traceIdOf(replayed.headers.traceparent)).toBe(traceId);
     expect(replayed.headers['dlq.replayed']).toBe(`${topics.dlq}/${dead!.partition}/${dead!.offset}`);
     expect(after).toBeGreaterThan(before);
-  });
+  }, 240_000);
 });
