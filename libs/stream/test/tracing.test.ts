@@ -87,7 +87,7 @@ async function runStage(inputs: { value: string; headers: Record<string, string>
   return { out: kafka.read('out'), dlq: kafka.read('telemetry.dlq') };
 }
 
-const inputs = [
+const inputs: { value: string; headers: Record<string, string> }[] = [
   { value: 'a', headers: { traceparent: traceparent(1, 11), tracestate: 'vendor=one' } },
   { value: 'b', headers: { traceparent: traceparent(2, 22) } },
   { value: 'poison', headers: { traceparent: traceparent(3, 33) } },
@@ -133,6 +133,19 @@ describe('with tracing on', () => {
       ['b', traceparent(2, 22), undefined],
       ['c', undefined, undefined],
     ]);
+  });
+
+  test("two hops in a row: the second hop's span is the child of the first's, in the trace of the packet", async () => {
+    // Act: the outputs of one stage are the inputs of the next (as parse -> enrich)
+    const first = await runStage(inputs, silent);
+    await runStage(first.out.map((r) => ({ value: r.value!.toString(), headers: r.headers })), silent);
+
+    // Assess
+    const [hop1, hop2] = exporter.getFinishedSpans();
+    expect(hop1!.parentSpanContext?.spanId).toBe(hex(11, 16));
+    expect(hop2!.parentSpanContext?.spanId).toBe(hop1!.spanContext().spanId);
+    expect([hop1!.spanContext().traceId, hop2!.spanContext().traceId]).toEqual([hex(1, 32), hex(1, 32)]);
+    expect(hop2!.links.map((l) => l.context.traceId)).toEqual([hex(2, 32)]);
   });
 
   test('a dead letter keeps the traceparent of the record it came from', async () => {
