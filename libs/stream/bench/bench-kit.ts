@@ -1,6 +1,9 @@
+import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { dirname } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import kafkajs from 'kafkajs';
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { createKafkajsClient } from '../src/kafka/kafkajs-client.ts';
@@ -10,6 +13,13 @@ import { DlqWriter } from '../src/dlq.ts';
 import { kafkaStageHandler, type Transform } from '../src/stage.ts';
 import type { OutboundRecord } from '../src/types.ts';
 import type { KafkaClient } from '../src/kafka/types.ts';
+
+/** What one child run of a stage bench reports. */
+export interface BenchRunResult {
+  seconds: number;
+  p99BatchMs: number;
+  rssMb: number;
+}
 
 /** One line of bench/results.json (issue 11's format). */
 export interface BenchMeasure {
@@ -114,3 +124,87 @@ export function printMeasures(title: string, measures: BenchMeasure[]): void {
 }
 
 const fmt = (v: number | null) => (v === null ? '–' : Number.isInteger(v) ? String(v) : v.toFixed(3));
+
+/** Creates `<prefix>-<random>` with `partitions` partitions through kafkajs's admin (waits for leaders). */
+export async function benchTopic(kafka: kafkajs.Kafka, prefix: string, partitions: number): Promise<string> {
+  const topic = `${prefix}-${id()}`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.disconnect();
+  return topic;
+}
+
+/**
+ * The baseline of the stage benches: a bare kafkajs consume -> produce loop (eachBatch, acks=all,
+ * idempotent, auto-commit) over `total` records of `input`. `copyTraceparent` carries each record's
+ * `traceparent` over, the same per-record work as a stage that continues traces.
+ */
+export async function bareKafkajsLoop(o: { kafka: kafkajs.Kafka; input: string; output: string; total: number; copyTraceparent?: boolean }): Promise<{ seconds: number; p99BatchMs: number; rssMb: number }> {
+  const producer = o.kafka.producer({ idempotent: true });
+  await producer.connect();
+  const consumer = o.kafka.consumer({ groupId: `bare-${id()}`, maxBytesPerPartition: 1_048_576 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: o.input, fromBeginning: true });
+  const message = o.copyTraceparent
+    ? (m: kafkajs.KafkaMessage) => ({ key: m.key, value: m.value, headers: m.headers?.traceparent ? { traceparent: m.headers.traceparent } : {} })
+    : (m: kafkajs.KafkaMessage) => ({ key: m.key, value: m.value });
+  let done = 0;
+  const batchMs: number[] = [];
+  let rss = 0;
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    void consumer.run({
+      autoCommit: true,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch }) => {
+        const b0 = performance.now();
+        await producer.send({ topic: o.output, acks: -1, messages: batch.messages.map(message) });
+        batchMs.push(performance.now() - b0);
+        done += batch.messages.length;
+        rss = Math.max(rss, process.memoryUsage().rss);
+        if (done >= o.total) resolve();
+      },
+    });
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  await producer.disconnect();
+  return { seconds, p99BatchMs: percentile(batchMs, 0.99), rssMb: rss / 1048576 };
+}
+
+/**
+ * Runs one measurement of a bench script in a child process (`<script> --child <args>`), so its RSS
+ * and loaded modules are its own; the child prints `RESULT <json>` and exits 0.
+ */
+export function benchChild<R>(script: string | URL, args: string[], env: Record<string, string>): Promise<R> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [fileURLToPath(script), '--child', ...args], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.once('exit', (code) => {
+      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
+      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as R);
+      else reject(new Error(`${args[0]} exited ${code}: ${out.slice(-2000)}`));
+    });
+  });
+}
+
+/**
+ * The input of the stage benches: `total` records of `recordBytes` bytes keyed by 1,000 devices, 4
+ * sends in flight; `headers(i)` gives a record its headers (none by default).
+ */
+export async function benchInput(kafka: kafkajs.Kafka, o: { topic: string; total: number; recordBytes: number; headers?: (i: number) => Record<string, string> }): Promise<void> {
+  const producer = kafka.producer({ idempotent: true });
+  await producer.connect();
+  const value = Buffer.alloc(o.recordBytes, 'x');
+  const batch = 10_000;
+  const sends: Promise<unknown>[] = [];
+  for (let i = 0; i < o.total; i += batch) {
+    const messages = Array.from({ length: Math.min(batch, o.total - i) }, (_, j) => ({ key: `dev-${(i + j) % 1000}`, value, headers: o.headers?.(i + j) }));
+    sends.push(producer.send({ topic: o.topic, acks: -1, messages }));
+    if (sends.length >= 4) await sends.shift();
+  }
+  await Promise.all(sends);
+  await producer.disconnect();
+}

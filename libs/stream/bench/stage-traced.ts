@@ -12,14 +12,12 @@
  * rounds of all runs, each run's best round kept (the machine is shared). Prints a table, writes
  * bench/results/stream-tracing.json. Needs KAFKA_BROKERS.
  */
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { copyTraceHeaders, installTracing, type Tracing } from '../src/index.ts';
-import { percentile, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from './bench-kit.ts';
+import { bareKafkajsLoop, type BenchRunResult, benchChild, benchInput, benchTopic, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from './bench-kit.ts';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:19092').split(',');
 const quick = process.argv.includes('--quick') || process.env.BENCH_QUICK === '1';
@@ -28,7 +26,6 @@ const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
 const partitions = 4;
 const recordBytes = 200;
 const kafka = new kafkajs.Kafka({ clientId: 'bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
-const id = () => randomBytes(4).toString('hex');
 
 const RUNS = [
   { run: 'bare-kafkajs', label: 'bare kafkajs loop', chunk: 0, ratio: null },
@@ -38,74 +35,19 @@ const RUNS = [
   { run: 'stage-traced-1pct', label: 'stage, traced 1 %, chunks of 500', chunk: 500, ratio: 0.01 },
 ] as const;
 type RunName = (typeof RUNS)[number]['run'];
-interface RunResult {
-  seconds: number;
-  p99BatchMs: number;
-  rssMb: number;
-  spansExported?: number;
-}
+type RunResult = BenchRunResult;
 
-async function createTopic(prefix: string): Promise<string> {
-  const topic = `${prefix}-${id()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
-  return topic;
-}
+const createTopic = (prefix: string) => benchTopic(kafka, prefix, partitions);
 
 /** The input: every record with a traceparent of its own trace (sampled flag set, as a gateway at 100 % writes it). */
 async function prepare(): Promise<string> {
   const topic = await createTopic('bench-traced-in');
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  const value = Buffer.alloc(recordBytes, 'x');
-  const batch = 10_000;
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i += batch) {
-    const messages = Array.from({ length: Math.min(batch, total - i) }, (_, j) => ({
-      key: `dev-${(i + j) % 1000}`,
-      value,
-      headers: { traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` },
-    }));
-    sends.push(producer.send({ topic, acks: -1, messages }));
-    if (sends.length >= 4) await sends.shift();
-  }
-  await Promise.all(sends);
-  await producer.disconnect();
+  await benchInput(kafka, { topic, total, recordBytes, headers: () => ({ traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` }) });
   return topic;
 }
 
 async function bare(input: string): Promise<RunResult> {
-  const output = await createTopic('bench-out');
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  const consumer = kafka.consumer({ groupId: `bare-${id()}`, maxBytesPerPartition: 1_048_576 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: input, fromBeginning: true });
-  let done = 0;
-  const batchMs: number[] = [];
-  let rss = 0;
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: true,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        const b0 = performance.now();
-        // The bare loop copies the trace header too: the same work per record as the stage's.
-        await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers?.traceparent ? { traceparent: m.headers.traceparent } : {} })) });
-        batchMs.push(performance.now() - b0);
-        done += batch.messages.length;
-        rss = Math.max(rss, process.memoryUsage().rss);
-        if (done >= total) resolve();
-      },
-    });
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  await producer.disconnect();
-  return { seconds, p99BatchMs: percentile(batchMs, 0.99), rssMb: rss / 1048576 };
+  return bareKafkajsLoop({ kafka, input, output: await createTopic('bench-out'), total, copyTraceparent: true });
 }
 
 async function runOne(name: RunName, input: string, collector: string): Promise<RunResult> {
@@ -129,16 +71,7 @@ async function runOne(name: RunName, input: string, collector: string): Promise<
 }
 
 function inChild(name: RunName, input: string, collector: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', name, input, collector], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_RECORDS: String(total) } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as RunResult);
-      else reject(new Error(`${name} exited ${code}: ${out.slice(-2000)}`));
-    });
-  });
+  return benchChild<RunResult>(import.meta.url, [name, input, collector], { BENCH_RECORDS: String(total) });
 }
 
 const childAt = process.argv.indexOf('--child');

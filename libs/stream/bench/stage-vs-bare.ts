@@ -8,12 +8,9 @@
  * starts the devstack). The confluent client is built on first use (bench/confluent-install.ts;
  * never in a quick run); BENCH_CONFLUENT=0 leaves it out.
  */
-import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import type { KafkaClient } from '../src/index.ts';
-import { percentile, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from './bench-kit.ts';
+import { bareKafkajsLoop, type BenchRunResult, benchChild, benchInput, benchTopic, printMeasures, runStageBench, writeBenchResults, type BenchMeasure } from './bench-kit.ts';
 import { createConfluentClient } from './confluent-client.ts';
 import { ensureConfluent } from './confluent-install.ts';
 
@@ -23,7 +20,6 @@ const total = Number(process.env.BENCH_RECORDS ?? (quick ? 100_000 : 1_000_000))
 const partitions = 4;
 const recordBytes = 200;
 const kafka = new kafkajs.Kafka({ clientId: 'bench', brokers, logLevel: kafkajs.logLevel.NOTHING });
-const id = () => randomUUID().slice(0, 8);
 
 /** The runs, in order; `measure` names the line in bench/results/stream.json. */
 const RUNS = [
@@ -34,67 +30,18 @@ const RUNS = [
 ] as const;
 type RunName = (typeof RUNS)[number]['run'];
 
-/** What one child process reports. */
-interface RunResult {
-  seconds: number;
-  p99BatchMs: number;
-  rssMb: number;
-}
+type RunResult = BenchRunResult;
 
-async function createTopic(prefix: string): Promise<string> {
-  const topic = `${prefix}-${id()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
-  await admin.disconnect();
-  return topic;
-}
+const createTopic = (prefix: string) => benchTopic(kafka, prefix, partitions);
 
 async function prepare(): Promise<string> {
   const topic = await createTopic('bench-in');
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  const value = Buffer.alloc(recordBytes, 'x');
-  const batch = 10_000;
-  const sends: Promise<unknown>[] = [];
-  for (let i = 0; i < total; i += batch) {
-    sends.push(producer.send({ topic, acks: -1, messages: Array.from({ length: Math.min(batch, total - i) }, (_, j) => ({ key: `dev-${(i + j) % 1000}`, value })) }));
-    if (sends.length >= 4) await sends.shift();
-  }
-  await Promise.all(sends);
-  await producer.disconnect();
+  await benchInput(kafka, { topic, total, recordBytes });
   return topic;
 }
 
 async function bare(input: string): Promise<RunResult> {
-  const output = await createTopic('bench-out');
-  const producer = kafka.producer({ idempotent: true });
-  await producer.connect();
-  const consumer = kafka.consumer({ groupId: `bare-${id()}`, maxBytesPerPartition: 1_048_576 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: input, fromBeginning: true });
-  let done = 0;
-  const batchMs: number[] = [];
-  let rss = 0;
-  const t0 = performance.now();
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      autoCommit: true,
-      partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch }) => {
-        const b0 = performance.now();
-        await producer.send({ topic: output, acks: -1, messages: batch.messages.map((m) => ({ key: m.key, value: m.value })) });
-        batchMs.push(performance.now() - b0);
-        done += batch.messages.length;
-        rss = Math.max(rss, process.memoryUsage().rss);
-        if (done >= total) resolve();
-      },
-    });
-  });
-  const seconds = (performance.now() - t0) / 1000;
-  await consumer.disconnect();
-  await producer.disconnect();
-  return { seconds, p99BatchMs: percentile(batchMs, 0.99), rssMb: rss / 1048576 };
+  return bareKafkajsLoop({ kafka, input, output: await createTopic('bench-out'), total });
 }
 
 async function stageOn(input: string, client: KafkaClient | undefined): Promise<RunResult> {
@@ -126,16 +73,7 @@ async function runOne(name: RunName, input: string): Promise<RunResult> {
 
 /** Runs one measurement in a child process, so its RSS and its loaded modules are its own. */
 function inChild(name: RunName, input: string): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [fileURLToPath(import.meta.url), '--child', name, input], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_RECORDS: String(total) } });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.once('exit', (code) => {
-      const line = out.split('\n').find((l) => l.startsWith('RESULT '));
-      if (code === 0 && line) resolve(JSON.parse(line.slice(7)) as RunResult);
-      else reject(new Error(`${name} exited ${code}: ${out.slice(-2000)}`));
-    });
-  });
+  return benchChild<RunResult>(import.meta.url, [name, input], { BENCH_RECORDS: String(total) });
 }
 
 const childAt = process.argv.indexOf('--child');
