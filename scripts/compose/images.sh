@@ -134,7 +134,7 @@ jars() {
 # makes an unchanged workspace a no-op).
 build_services() {
   local s start=$SECONDS
-  for s in services/gateway services/parse services/enrich services/store services/sql-source \
+  for s in services/gateway services/parse services/enrich services/store services/sql-source tools/trace-collector \
            services/simulator tools/asset-api-stub tools/cli; do
     local t=$SECONDS
     $DOCKER build -q --build-arg "SERVICE=$s" --build-arg "NODE_BASE_IMAGE=$NODE_BASE_IMAGE" \

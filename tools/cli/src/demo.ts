@@ -13,6 +13,8 @@ import { Supervisor } from './demo/supervisor.ts';
 import { DEMO_ASSET_TABLE } from './demo/seed-assets.ts';
 import { startPipeline, startSimulator } from './demo/pipeline.ts';
 import { pipelineView, renderView, scrape, type PipelineView, type Snapshot } from './demo/view.ts';
+import { createTraceCollector, type TraceCollector } from '@fleetstream/trace-collector';
+import { renderTrace, sampleTrace, type SampleTrace } from './demo/trace-view.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -47,15 +49,21 @@ export async function runDemo(args: string[]): Promise<number> {
   const runDir = join(repo, 'runs', `demo-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   const supervisor = new Supervisor(runDir);
   const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-  let summary: (PipelineView & { seconds: number; simulator?: unknown }) | undefined;
+  let summary: (PipelineView & { seconds: number; simulator?: unknown; sampleTrace?: SampleTrace }) | undefined;
   let code = 0;
+  // The services export their spans (OTLP/HTTP, the standard OTEL_* variables) to a trace
+  // collector in this process: the end of the demo shows one trace's hops without a tracing backend.
+  let collector: TraceCollector | undefined;
   try {
+    collector = await createTraceCollector({ port: 0, host: '127.0.0.1', summaryIdleMs: 0 });
+    say(`traces: ${collector.endpoint}/api/traces (OTLP/HTTP receiver in the demo)`);
     say('applying the topology, seeding the asset register, starting the services');
     const pipeline = await startPipeline(supervisor, {
       kafkaBrokers: state.kafka.brokers,
       cassandraContactPoints: state.cassandra.contactPoints,
       pgUrl,
       devices,
+      env: { OTEL_EXPORTER_OTLP_ENDPOINT: collector.endpoint, OTEL_BSP_SCHEDULE_DELAY: '1000' },
       onReady: (name) => say(`${name} ready`),
       stopping: () => stopping,
     });
@@ -107,6 +115,13 @@ export async function runDemo(args: string[]): Promise<number> {
   } finally {
     say('stopping services');
     await supervisor.stopAll(15_000);
+    // The services flushed their last spans on SIGTERM.
+    const sample = collector && sampleTrace(collector.store);
+    if (sample) {
+      if (summary) summary.sampleTrace = sample;
+      process.stdout.write(`\n${renderTrace(sample)}(all traces of the run were at ${collector!.endpoint}/api/traces while it ran)\n`);
+    }
+    await collector?.close();
     if (started) {
       say('stopping the devstack');
       await down();

@@ -20,10 +20,14 @@ describe('fleetstream demo', () => {
     // Assess
     expect(run.stderr).toContain('[demo] demo stopped');
     expect(run.status).toBe(0);
-    const summary = JSON.parse(readFileSync(out, 'utf8')) as { rowsInCassandra: number; rows: { service: string; dlq: number }[]};
+    const summary = JSON.parse(readFileSync(out, 'utf8')) as { rowsInCassandra: number; rows: { service: string; dlq: number }[]; sampleTrace?: { traceId: string; hops: { service: string }[] } };
     expect(summary.rowsInCassandra).toBeGreaterThan(0);
     expect(summary.rows.map((r) => r.service)).toEqual(['gateway', 'parse', 'enrich', 'store', 'sql-source']);
     expect(summary.rows.every((r) => r.dlq === 0)).toBe(true);
+    // The services exported their spans to the demo's collector: one sample trace from the gateway to the store, printed at the end.
+    expect(summary.sampleTrace?.hops[0]?.service).toBe('gateway');
+    expect(summary.sampleTrace?.hops.map((h) => h.service)).toEqual(expect.arrayContaining(['gateway', 'parse', 'enrich', 'store']));
+    expect(run.stdout).toContain(`sample trace ${summary.sampleTrace!.traceId}`);
     const client = new cassandra.Client({ contactPoints: (process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042').split(','), localDataCenter: 'datacenter1' });
     await client.connect();
     const rows = await readPositions(client, 'fleetstream', { deviceId: '356307040000000', limit: 5 });

@@ -29,6 +29,7 @@ const servers = [
   'sql-source',
   'simulator',
   'prometheus',
+  'collector',
 ];
 const oneShots = ['topology', 'asset-register-seed'];
 /** What Prometheus scrapes (deploy/prometheus/prometheus.yml): every fleetstream service. */
@@ -167,6 +168,33 @@ describe('docker compose up, local images, fed by the simulator', () => {
 
     expect(stored).toEqual(expected);
     expect(await storedRows()).toBeGreaterThanOrEqual(devices);
+  });
+
+  it('has the trace collector receive traces that run through gateway, parse, enrich and store', async () => {
+    // Prepare
+    const stages = ['gateway', 'parse', 'enrich', 'store'];
+    const url = `http://${containerState(project, 'collector')!.ip}:4318/api/traces?limit=500`;
+    let seen: string[][] = [];
+
+    // Act
+    const whole = await waitFor(
+      'a trace with spans of all four stages in the collector',
+      async () => {
+        const { traces } = (await (await fetch(url)).json()) as {
+          traces: { traceId: string; services: string[] }[];
+        };
+        seen = traces.slice(0, 5).map((t) => t.services);
+        return traces.find((t) => stages.every((s) => t.services.includes(s)));
+      },
+      { timeoutMs: 120_000, everyMs: 2_000, seen: () => seen },
+    );
+
+    // Assess: the hops of that trace start with the gateway and reach the store
+    const { hops } = (await (
+      await fetch(`http://${containerState(project, 'collector')!.ip}:4318/api/traces/${whole.traceId}`)
+    ).json()) as { hops: { service: string }[] };
+    expect(hops[0]!.service).toBe('gateway');
+    expect(hops.map((h) => h.service)).toEqual(expect.arrayContaining(stages));
   });
 
   it('enriches with the asset register (PostgreSQL -> sql-source -> reference.assets -> enrich)', async () => {

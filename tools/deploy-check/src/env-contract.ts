@@ -8,6 +8,7 @@ import { simulatorConfigSchema } from '@fleetstream/simulator';
 import { sqlSourceConfigSchema } from '@fleetstream/sql-source/config';
 import { cassandraConfigSchema, storeConfigSchema } from '@fleetstream/store/lib';
 import { baseConfigShape } from '@fleetstream/stream';
+import { collectorConfigSchema } from '@fleetstream/trace-collector';
 import { paths } from './paths.ts';
 
 /** What a workload reads from its environment, taken from its zod config schema. */
@@ -58,6 +59,7 @@ export const WORKLOAD_CONTRACTS: Readonly<Record<string, EnvContract>> = {
   'sql-source': contractOf(sqlSourceConfigSchema.shape),
   simulator: contractOf(simulatorConfigSchema.shape),
   'asset-api-stub': contractOf(stubConfigSchema.shape),
+  'trace-collector': contractOf(collectorConfigSchema.shape),
   cli: contractOf(topologyShape),
 };
 

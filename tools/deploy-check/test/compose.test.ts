@@ -87,6 +87,7 @@ describe('docker-compose.yml', () => {
       [
         'asset-api-stub',
         'cassandra',
+        'collector',
         'enrich',
         'gateway',
         'grafana',

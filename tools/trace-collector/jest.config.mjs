@@ -1,0 +1,3 @@
+import { workspaceConfig } from '../../jest.preset.mjs';
+
+export default workspaceConfig(import.meta.url);
