@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { crc32c, groupMessagesPerPartition } from '../src/kafka/kafkajs-fast-paths.ts';
+import { crc32c, encodeRecordV0, groupMessagesPerPartition, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -18,7 +18,19 @@ function originalKafkajsModule<T>(path: string): T {
 const kafkajsCrc = originalKafkajsModule<(b: Buffer) => number>('kafkajs/src/protocol/recordBatch/crc32C/crc32C.js');
 const kafkajsGroup = originalKafkajsModule<typeof groupMessagesPerPartition>('kafkajs/src/producer/groupMessagesPerPartition.js');
 
+const kafkajsRecord = originalKafkajsModule<(r: RecordInput) => { buffer: Buffer }>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+
 describe('kafkajs fast paths', () => {
+  test.each<[string, RecordInput]>([
+    ['a parse output: Buffer key and value, two string headers', { offsetDelta: 4_321, timestampDelta: 0, key: Buffer.from('356307042440001'), value: Buffer.from('{"schemaVersion":1}'), headers: { 'fleetstream-schema-version': '1', receivedAt: '1700000000000' } }],
+    ['string key and value with non-ASCII text, no headers', { offsetDelta: 0, timestampDelta: 12, key: 'clé', value: 'värde ✓', headers: {} }],
+    ['null key and value, an array header', { offsetDelta: 1, timestampDelta: 3, key: null, value: null, headers: { a: ['x', Buffer.from([0, 255])], b: 'y' } }],
+    ['no key, offset and timestamp deltas needing long varints', { offsetDelta: 2 ** 30, timestampDelta: 2 ** 40 + 7, value: Buffer.alloc(70_000, 1) }],
+    ['a negative timestamp delta', { offsetDelta: 63, timestampDelta: -5_000, key: 'k', value: 'v' }],
+  ])('encodeRecordV0 writes the bytes kafkajs own record encoder writes: %s', (_, record) => {
+    expect(encodeRecordV0(record).equals(kafkajsRecord(record).buffer)).toBe(true);
+  });
+
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
@@ -48,8 +60,11 @@ describe('kafkajs fast paths', () => {
       const fast = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-fast-paths.ts', import.meta.url)))});
       const crc = require('kafkajs/src/protocol/recordBatch/crc32C/index.js');
       const group = require('kafkajs/src/producer/groupMessagesPerPartition.js');
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition }));`;
+      const record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js')({ key: 'k', value: 'v', headers: { h: '1' } });
+      const Encoder = require('kafkajs/src/protocol/encoder.js');
+      const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
+      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true });
   });
 });

@@ -1,9 +1,12 @@
 import { createRequire } from 'node:module';
 
 /**
- * Two of kafkajs 2.2.4's per-record produce costs, replaced by equivalents before kafkajs loads
+ * Three of kafkajs 2.2.4's per-record produce costs, replaced by equivalents before kafkajs loads
  * (issue #21: "most of our cost is the client"; profile in services/parse/README.md):
  *
+ * - protocol/recordBatch/record/v0 encodes each record in a new Encoder (a zero-filled 512-byte
+ *   buffer, grown by copies), each header in one more, and its varlong timestamp through Long
+ *   objects; the replacement writes the same bytes into one buffer of the exact size.
  * - producer/groupMessagesPerPartition copies the partition's array for every message
  *   (`[...current, message]`), so a send costs O(n²) in the messages of one partition; the
  *   replacement pushes (same result: partition -> its messages in send order).
@@ -20,9 +23,16 @@ export function applyKafkajsFastPaths(): boolean {
   const Module = require('node:module') as { new (id: string): NodeJS.Module };
   const group = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
   const crc = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
-  const users = ['kafkajs/src/producer/sendMessages.js', 'kafkajs/src/protocol/recordBatch/v0/index.js'].map((p) => require.resolve(p));
-  if ([group, crc, ...users].some((p) => require.cache[p])) return false;
-  for (const [path, exports] of [[group, groupMessagesPerPartition], [crc, crc32c]] as const) {
+  const record = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+  const users = ['kafkajs/src/producer/sendMessages.js', 'kafkajs/src/protocol/recordBatch/v0/index.js', 'kafkajs/src/protocol/requests/produce/v3/request.js'].map((p) => require.resolve(p));
+  if ([group, crc, record, ...users].some((p) => require.cache[p])) return false;
+  const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
+  const encodeRecord = (r: RecordInput) => {
+    // an Encoder as kafkajs' own callers use one (`buf`, `offset`; `buffer` and `size()` from the prototype)
+    const buf = encodeRecordV0(r);
+    return Object.assign(Object.create(Encoder.prototype) as object, { buf, offset: buf.length });
+  };
+  for (const [path, exports] of [[group, groupMessagesPerPartition], [crc, crc32c], [record, encodeRecord]] as const) {
     const m = new Module(path);
     m.filename = path;
     m.loaded = true;
@@ -80,4 +90,85 @@ export function crc32c(buf: Uint8Array): number {
   }
   for (; i < n; i++) crc = T[(crc ^ buf[i]!) & 0xff]! ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
+}
+
+/** What kafkajs' produce request hands its Record encoder (a message with its deltas). */
+export interface RecordInput {
+  offsetDelta?: number;
+  timestampDelta?: number;
+  key?: Buffer | string | null;
+  value?: Buffer | string | null;
+  headers?: Record<string, Buffer | string | null | (Buffer | string)[] | undefined>;
+}
+
+/** Bytes of a varint holding zigzag value `zz` (a non-negative integer below 2^64, exact up to 2^53). */
+function varintSize(zz: number): number {
+  let n = 1;
+  while (zz >= 128) {
+    zz = Math.floor(zz / 128);
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(buf: Buffer, at: number, zz: number): number {
+  while (zz >= 128) {
+    buf[at++] = (zz % 128) | 0x80;
+    zz = Math.floor(zz / 128);
+  }
+  buf[at++] = zz;
+  return at;
+}
+
+/** Zigzag of a safe integer (what kafkajs' encodeZigZag / encodeZigZag64 give, as a number). */
+const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
+
+const bytesOf = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8'));
+
+/**
+ * One Kafka record, v2 format, exactly as kafkajs' record/v0 writes it:
+ *
+ *     Record => Length:varint Attributes:int8 TimestampDelta:varlong OffsetDelta:varint
+ *               Key:varint-bytes Value:varint-bytes Headers:[varint-string varint-bytes] (varint count)
+ *
+ * (null key, value or header value: length -1). Header values that are arrays give one header each.
+ */
+export function encodeRecordV0(r: RecordInput): Buffer {
+  const key = bytesOf(r.key);
+  const value = bytesOf(r.value);
+  const headers: [Buffer, Buffer | null][] = [];
+  if (r.headers) {
+    for (const k of Object.keys(r.headers)) {
+      const v = r.headers[k];
+      const kb = Buffer.from(k, 'utf8');
+      if (Array.isArray(v)) for (const one of v) headers.push([kb, bytesOf(one)]);
+      else headers.push([kb, bytesOf(v)]);
+    }
+  }
+  const ts = zigzag(r.timestampDelta ?? 0);
+  const od = zigzag(r.offsetDelta ?? 0);
+  const sizeOfBytes = (b: Buffer | null) => (b === null ? 1 : varintSize(b.length * 2) + b.length);
+  let body = 1 + varintSize(ts) + varintSize(od) + sizeOfBytes(key) + sizeOfBytes(value) + varintSize(headers.length * 2);
+  for (const [k, v] of headers) body += varintSize(k.length * 2) + k.length + sizeOfBytes(v);
+  const buf = Buffer.allocUnsafe(varintSize(body * 2) + body);
+  let at = writeVarint(buf, 0, body * 2);
+  buf[at++] = 0; // attributes: none
+  at = writeVarint(buf, at, ts);
+  at = writeVarint(buf, at, od);
+  const writeBytes = (b: Buffer | null) => {
+    if (b === null) {
+      buf[at++] = 1; // zigzag(-1)
+      return;
+    }
+    at = writeVarint(buf, at, b.length * 2);
+    at += b.copy(buf, at);
+  };
+  writeBytes(key);
+  writeBytes(value);
+  at = writeVarint(buf, at, headers.length * 2);
+  for (const [k, v] of headers) {
+    writeBytes(k);
+    writeBytes(v);
+  }
+  return buf;
 }
