@@ -11,6 +11,7 @@ interface Measure {
   ratio: number | null;
   goal: number | null;
   better?: 'higher' | 'lower';
+  goalOn?: 'ratio' | 'value';
 }
 
 const measures: (Measure & { workspace: string })[] = [];
@@ -35,8 +36,9 @@ const fmt = (v: number | null | undefined) => (v === null || v === undefined ? '
 const rows = measures.map((m) => {
   const prev = before.get(m.name);
   const change = prev ? `${(((m.value - prev) / prev) * 100).toFixed(1)} %` : '–';
-  // A goal is a floor on the ratio (or the value when there is no baseline), or a ceiling on the value for `better: 'lower'`.
-  const met = m.goal === null ? '' : (m.better === 'lower' ? m.value <= m.goal : (m.ratio ?? m.value) >= m.goal) ? 'yes' : 'no';
+  // A goal is a floor on the ratio (or the value when there is no baseline or `goalOn: 'value'`), or a ceiling on the value for `better: 'lower'`.
+  const floorOf = m.goalOn === 'value' ? m.value : (m.ratio ?? m.value);
+  const met = m.goal === null ? '' : (m.better === 'lower' ? m.value <= m.goal : floorOf >= m.goal) ? 'yes' : 'no';
   return `| ${m.name} | ${fmt(m.value)} ${m.unit} | ${fmt(m.baseline)} | ${fmt(m.ratio)} | ${fmt(m.goal)} | ${met} | ${change} | ${m.workspace} |`;
 });
 const md = [`# Bench results (${at})`, '', '| measure | value | baseline | ratio | goal | met | change | workspace |', '|---|---|---|---|---|---|---|---|', ...rows, ''].join('\n');

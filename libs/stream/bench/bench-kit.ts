@@ -31,6 +31,8 @@ export interface BenchMeasure {
   goal: number | null;
   /** 'lower' when the goal is a ceiling (calls per event, failures); the goal is a floor otherwise. */
   better?: 'higher' | 'lower';
+  /** 'value' when the goal is a floor on the value itself though a baseline is shown (an outside figure, e.g. Flink's). */
+  goalOn?: 'ratio' | 'value';
 }
 
 export interface StageRun {
