@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,21 @@ describe('kafkajs fast paths', () => {
     ['a negative timestamp delta', { offsetDelta: 63, timestampDelta: -5_000, key: 'k', value: 'v' }],
   ])('encodeRecordV0 writes the bytes kafkajs own record encoder writes: %s', (_, record) => {
     expect(encodeRecordV0(record).equals(kafkajsRecord(record).buffer)).toBe(true);
+  });
+
+  test('encodeRecordV0 writes the bytes kafkajs own record encoder writes, for any record', () => {
+    const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.uint8Array({ maxLength: 300 }).map((a) => Buffer.from(a)));
+    const record: fc.Arbitrary<RecordInput> = fc.record(
+      {
+        offsetDelta: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        timestampDelta: fc.integer({ min: -(2 ** 45), max: 2 ** 45 }),
+        key: bytes,
+        value: bytes,
+        headers: fc.dictionary(fc.string({ maxLength: 12 }), fc.oneof(fc.string({ maxLength: 30 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))),
+      },
+      { requiredKeys: ['offsetDelta', 'timestampDelta'] },
+    );
+    fc.assert(fc.property(record, (r) => encodeRecordV0(r).equals(kafkajsRecord(r).buffer)), { numRuns: 500 });
   });
 
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
