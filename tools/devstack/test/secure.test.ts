@@ -74,8 +74,9 @@ describe('the secure devstack (Kafka with SASL_SSL and SCRAM-SHA-512) beside the
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fleetstream-secure-'));
     const ports = { kafka: await freePort(), kafkaController: await freePort() };
-    ({ state } = await upSecure({ dataDir: dir, servers: ['kafka'], ports }));
-  }, 150_000);
+    // A JVM start and a storage format of its own: minutes on a busy 2-core machine.
+    ({ state } = await upSecure({ dataDir: dir, servers: ['kafka'], ports, kafkaTimeoutMs: 240_000 }));
+  }, 300_000);
 
   afterAll(async () => {
     await downSecure(dir);
