@@ -1,5 +1,6 @@
-// Sums every workspace's jest JSON reports (test-results.json from `npm test`, and
-// test-results.compose.json from `npm run compose:test`) into the one line CI reads:
+// Sums every workspace's jest JSON reports (test-results.json from `npm test`,
+// test-results.platformatic.json from its second-client run, and test-results.compose.json from
+// `npm run compose:test`) into the one line CI reads:
 // `tests: N passed, N failed`. A suite that failed to run counts as one failed test.
 // `--only <report>` sums that one report (a missing report is one failure). With
 // `--every-workspace`, a workspace that has a test script but wrote no report (its jest could not
@@ -14,7 +15,7 @@ interface JestReport {
   numPendingTests: number;
 }
 
-const reportNames = ['test-results.json', 'test-results.compose.json'];
+const reportNames = ['test-results.json', 'test-results.platformatic.json', 'test-results.compose.json'];
 
 function reportFiles(): string[] {
   const only = process.argv.indexOf('--only');

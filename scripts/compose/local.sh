@@ -7,11 +7,14 @@
 #   scripts/compose/local.sh <args>     any other docker-compose command on the same project,
 #                                       e.g. `ps`, `logs -f parse`, `kill -s SIGTERM store`
 # Files: docker-compose.yml + deploy/local/docker-compose.local.yml, images from
-# deploy/local/images.env. Project name: COMPOSE_PROJECT_NAME (default fleetstream).
+# deploy/local/images.env (Kafka's tag from FLEETSTREAM_KAFKA_VERSION: kafka-version.sh).
+# Project name: COMPOSE_PROJECT_NAME (default fleetstream).
 # FLEETSTREAM_COMPOSE_OVERRIDE: more compose files (`:`-separated) laid on top (the compose test's).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
+# shellcheck source=kafka-version.sh
+source "$ROOT/scripts/compose/kafka-version.sh"
 files=(-f "$ROOT/docker-compose.yml" -f "$ROOT/deploy/local/docker-compose.local.yml")
 IFS=: read -r -a extra <<<"${FLEETSTREAM_COMPOSE_OVERRIDE:-}"
 for f in "${extra[@]}"; do [[ -z "$f" ]] || files+=(-f "$f"); done

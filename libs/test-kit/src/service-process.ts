@@ -17,14 +17,16 @@ export interface ServiceProcess {
 }
 
 /**
- * Starts `node <entry>` with only PATH, the run's KAFKA_BROKERS, HEALTH_PORT=0 and LOG_LEVEL=info
- * from this process, then `env` (so nothing of the test's own environment leaks in).
+ * Starts `node <entry>` with only PATH, the run's KAFKA_BROKERS (and KAFKA_CLIENT when the run sets
+ * it: CI runs suites again on the second client), HEALTH_PORT=0 and LOG_LEVEL=info from this
+ * process, then `env` (so nothing else of the test's own environment leaks in).
  */
 export function startServiceProcess(entry: string, env: Record<string, string>): ServiceProcess {
   const child = spawn(process.execPath, [entry], {
     env: {
       PATH: process.env.PATH,
       KAFKA_BROKERS: brokers().join(','),
+      ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,

@@ -45,12 +45,14 @@ export async function runChaos(args: string[]): Promise<number> {
   const brokers = state.kafka.brokers;
   const contactPoints = state.cassandra.contactPoints;
   const pgUrl = process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  // The services' Kafka client (libs/stream's KAFKA_CLIENT, validated by each service at start).
+  const kafkaClient = process.env.KAFKA_CLIENT || undefined;
   const id = randomBytes(4).toString('hex');
   const names = runNames(id);
   const runDir = join(repo, 'runs', `chaos-${new Date().toISOString().replace(/[:.]/g, '-')}-${id}`);
-  say(`run ${id}: Kafka ${brokers}, Cassandra ${contactPoints}, topics ${names.prefix}*, keyspace ${names.keyspace}, logs in ${runDir}`);
+  say(`run ${id}: Kafka ${brokers} (services on ${kafkaClient ?? 'kafkajs'}), Cassandra ${contactPoints}, topics ${names.prefix}*, keyspace ${names.keyspace}, logs in ${runDir}`);
   const supervisor = new Supervisor(runDir);
-  const pipeline = new ChaosPipeline(supervisor, { names, kafkaBrokers: brokers, cassandraContactPoints: contactPoints, pgUrl, say });
+  const pipeline = new ChaosPipeline(supervisor, { names, kafkaBrokers: brokers, kafkaClient, cassandraContactPoints: contactPoints, pgUrl, say });
   const kafka = createKafkajsClient({ brokers: brokers.split(','), clientId: 'fleetstream-chaos', requestTimeoutMs: 30_000 });
   const admin = kafka.admin();
   const producer = kafka.producer();

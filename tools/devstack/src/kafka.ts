@@ -167,6 +167,12 @@ export function prepareKafka(plan: KafkaPlan): string[] {
       'num.io.threads=4',
       'log.retention.check.interval.ms=60000',
       'log.segment.bytes=268435456',
+      // After a kill -9 the controller (same process) still holds the dead incarnation's broker
+      // registration and answers DUPLICATE_BROKER_REGISTRATION until its session expires
+      // (default 9 s, heartbeats every 2 s): most of a Kafka 4 crash restart. A shorter session,
+      // with the heartbeat at a quarter of it as by default, keeps a margin on a busy 2-core machine.
+      'broker.session.timeout.ms=4000',
+      'broker.heartbeat.interval.ms=1000',
       // Kafka 4 adds the share-group coordinator (KIP-932): its state topic needs one replica here too.
       ...(kafkaMajor(plan.version) === 4 ? ['share.coordinator.state.topic.replication.factor=1', 'share.coordinator.state.topic.min.isr=1'] : []),
       '',

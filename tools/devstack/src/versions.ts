@@ -1,7 +1,7 @@
 import { DevstackError } from './errors.ts';
 
 /** The Kafka version the devstack runs when FLEETSTREAM_KAFKA_VERSION is not set. */
-export const DEFAULT_KAFKA_VERSION = '3.9.1';
+export const DEFAULT_KAFKA_VERSION = '4.4.0';
 
 /**
  * The Kafka versions the devstack can run: the 3.9 line (the last 3.x, for users on older

@@ -41,7 +41,7 @@ describe(`Kafka ${other}, the line the devstack does not run by default`, () => 
     // Prepare
     const plan: KafkaPlan = { version: other, lib: resolveJars('kafka', other), dir, port: await freePort(), controllerPort: await freePort() };
     pid = startKafka(plan, false);
-    await waitKafkaReady(pid, plan, 90_000);
+    await waitKafkaReady(pid, plan, 240_000); // a JVM of its own: minutes on a busy 2-core machine
     const kafka = new kafkajs.Kafka({ clientId: 'kafka-lines-test', brokers: [`127.0.0.1:${plan.port}`], logLevel: kafkajs.logLevel.NOTHING });
     const topic = `lines-${randomUUID().slice(0, 8)}`;
     const producer = kafka.producer({ idempotent: true });
@@ -62,5 +62,5 @@ describe(`Kafka ${other}, the line the devstack does not run by default`, () => 
     // Assess
     expect(seen.size).toBe(1_000);
     expect(readFileSync(kafkaLog(dir), 'utf8')).toMatch(/Kafka Server started|KafkaServer id=1\] started/);
-  });
+  }, 300_000);
 });

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { kafkaVersion, kafkaMajor, DEFAULT_KAFKA_VERSION } from '../src/versions.ts';
+import { repoRoot } from '../src/paths.ts';
 import { DevstackError } from '../src/errors.ts';
 
 describe('FLEETSTREAM_KAFKA_VERSION', () => {
@@ -27,5 +30,17 @@ describe('FLEETSTREAM_KAFKA_VERSION', () => {
     expect(kafkaMajor('3.9.1')).toBe(3);
     expect(kafkaMajor('4.0.1')).toBe(4);
     expect(kafkaMajor('4.4.0')).toBe(4);
+  });
+
+  test.each([
+    ['docker-compose.yml', /image: \$\{KAFKA_IMAGE:-apache\/kafka:([^}]+)\}/],
+    ['deploy/local/images.env', /^KAFKA_IMAGE=fleetstream-local\/kafka:(\S+)$/m],
+    ['k8s/overlays/local/kustomization.yaml', /- name: apache\/kafka\n\s+newTag: "([^"]+)"/],
+  ])("%s's Kafka is the devstack's default", (file, pattern) => {
+    // Act
+    const version = pattern.exec(readFileSync(join(repoRoot, file), 'utf8'))?.[1];
+
+    // Assess
+    expect(version).toBe(DEFAULT_KAFKA_VERSION);
   });
 });
