@@ -1,11 +1,10 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { dataDir as defaultDataDir } from './paths.ts';
 import { versions } from './versions.ts';
 import { DevstackError } from './errors.ts';
 import { requireCommand, resolveJars } from './maven.ts';
-import { assertPortFree, isAlive, stopProcess } from './process.ts';
+import { assertPortFree, freePort, isAlive, stopProcess } from './process.ts';
 import { startCassandra, waitCassandraReady, type CassandraPlan, type CassandraProfile } from './cassandra.ts';
 
 /** The three ports of a Cassandra node. */
@@ -60,17 +59,6 @@ export function overloadNodePorts(env: NodeJS.ProcessEnv = process.env): Partial
     out[key] = port;
   }
   return out;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const server = createServer();
-    server.once('error', fail);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
 }
 
 async function nodePorts(given: Partial<CassandraNodePorts>): Promise<CassandraNodePorts> {
