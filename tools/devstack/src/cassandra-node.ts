@@ -92,10 +92,18 @@ export async function startCassandraNode(options: CassandraNodeOptions): Promise
   if (dir === resolve(defaultDataDir) || dir.startsWith(`${resolve(defaultDataDir)}/`)) {
     throw new DevstackError('DEVSTACK_INVALID_OPTION', `a Cassandra node needs its own folder, not inside the devstack's (${dir})`);
   }
-  requireCommand('java');
-  const ports = await nodePorts(options.ports ?? {});
+  let ports: CassandraNodePorts;
+  let lib: string;
+  try {
+    requireCommand('java');
+    ports = await nodePorts(options.ports ?? {});
+    lib = resolveJars('cassandra', versions.cassandra);
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true }); // the folder goes whenever the node does not start
+    throw err;
+  }
   const plan: CassandraPlan = {
-    lib: resolveJars('cassandra', versions.cassandra),
+    lib,
     dir,
     port: ports.cql,
     storagePort: ports.storage,
