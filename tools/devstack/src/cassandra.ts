@@ -14,6 +14,11 @@ export interface CassandraPlan {
   security?: CassandraSecurity;
   /** 'overload': a Cassandra that sheds writes under load (see {@link overloadYaml}); absent: 'default'. */
   profile?: CassandraProfile;
+  /**
+   * The JVM's maximum heap in MiB (default 1024: the devstack's node). It starts at half of it,
+   * and off-heap (direct) buffers get half of it too: a node beside the devstack's keeps it small.
+   */
+  heapMb?: number;
 }
 
 /** How the devstack's Cassandra is tuned: 'default' (fast, durable) or 'overload' (see {@link overloadYaml}). */
@@ -157,11 +162,12 @@ export function prepareCassandra(plan: CassandraPlan): string[] {
 </configuration>
 `,
   );
+  const heapMb = plan.heapMb ?? 1024;
   return [
-    '-Xms512m',
-    '-Xmx1g',
+    `-Xms${Math.floor(heapMb / 2)}m`,
+    `-Xmx${heapMb}m`,
     '-Xss256k',
-    '-XX:MaxDirectMemorySize=512m',
+    `-XX:MaxDirectMemorySize=${Math.floor(heapMb / 2)}m`,
     '-XX:+UseG1GC',
     '-XX:+ParallelRefProcEnabled',
     '-XX:MaxGCPauseMillis=300',

@@ -6,3 +6,6 @@ export { endpoints, pgUrl } from './endpoints.ts';
 export { upSecure, downSecure, secureStatus, secureEnv, passwordFileOf, defaultSecurePorts, defaultSecureDataDir } from './secure.ts';
 export type { SecureUpOptions, SecureStackState, SecureStackStatus, SecurePorts, SecureServer } from './secure.ts';
 export type { TlsMaterial } from './tls.ts';
+export { startCassandraNode, overloadNodePorts, overloadNodePortVariables } from './cassandra-node.ts';
+export { freePort } from './process.ts';
+export type { CassandraNode, CassandraNodeOptions, CassandraNodePorts } from './cassandra-node.ts';

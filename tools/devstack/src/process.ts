@@ -33,6 +33,18 @@ export async function assertPortFree(port: number, what: string, variable: strin
   });
 }
 
+/** A port free on 127.0.0.1 right now, picked by the system (a server started soon after takes it). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ port: 0, host: '127.0.0.1' }, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 /** Starts a JVM in its own process group, output to `logFile`; the caller records the pid. */
 export function startJava(args: string[], logFile: string, options: { detached: boolean; cwd: string }): number {
   const fd = openSync(logFile, 'a');

@@ -10,8 +10,9 @@ export const contactPoints = () => (process.env.CASSANDRA_CONTACT_POINTS ?? '127
 
 export const streamAdmin = () => createKafkajsClient({ brokers: brokers(), clientId: 'store-test' }).admin();
 
-export function cassandraClient(keyspace?: string): cassandra.Client {
-  return createCassandraClient({ contactPoints: contactPoints(), localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1', keyspace });
+/** A client of the run's Cassandra, or of the nodes `points` names (a test's own node). */
+export function cassandraClient(keyspace?: string, points: string[] = contactPoints()): cassandra.Client {
+  return createCassandraClient({ contactPoints: points, localDataCenter: process.env.CASSANDRA_LOCAL_DC ?? 'datacenter1', keyspace });
 }
 
 /** Creates a fresh keyspace with the topology's migrations (only them: no topics). */
