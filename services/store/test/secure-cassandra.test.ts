@@ -1,28 +1,16 @@
 // @servers kafka cassandra
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type cassandra from 'cassandra-driver';
 import { ConfigError, loadConfig } from '@fleetstream/stream';
-import { downSecure, secureEnv, upSecure, type SecureStackState } from '@fleetstream/devstack';
+import { downSecure, freePort, secureEnv, upSecure, type SecureStackState } from '@fleetstream/devstack';
 import { cassandraConnection, createCassandraClient } from '../src/cassandra-client.ts';
 import { storeConfigSchema } from '../src/config.ts';
 
 /** The store's config as the service reads it (the Kafka variables are not used here). */
 const storeConfig = (env: Record<string, string | undefined>) => loadConfig(storeConfigSchema, { KAFKA_BROKERS: '127.0.0.1:1', ...env });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Connects and runs one query; resolves to the error, or undefined when it worked. */
 async function connectError(client: cassandra.Client): Promise<Error & { innerErrors?: Record<string, Error> }> {

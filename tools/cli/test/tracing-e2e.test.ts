@@ -7,10 +7,10 @@
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
 import { createAssetApiStub, type AssetApiStub } from '@fleetstream/asset-api-stub';
+import { freePort } from '@fleetstream/devstack';
 import { createSimulator } from '@fleetstream/simulator';
 import { brokers, produce, readTopic, startServiceProcess, suffix, waitFor, type ServiceProcess } from '@fleetstream/test-kit';
 import { createTraceCollector, type CollectedSpan, type TraceCollector } from '@fleetstream/trace-collector';
@@ -28,17 +28,6 @@ const HOPS = ['gateway', 'parse', 'enrich', 'store'] as const;
 /** W3C traceparent: version-traceid-parentid-flags. */
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}$/;
 const traceIdOf = (traceparent: string | undefined) => TRACEPARENT.exec(traceparent ?? '')?.[1];
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * The hop spans of a trace, one per service, each the child of the one before: the gateway span

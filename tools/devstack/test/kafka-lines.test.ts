@@ -1,6 +1,5 @@
 // @servers kafka (it starts a Kafka of its own: the line the devstack does not run by default)
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -8,19 +7,7 @@ import kafkajs from 'kafkajs';
 import { kafkaLog, startKafka, waitKafkaReady, type KafkaPlan } from '../src/kafka.ts';
 import { resolveJars } from '../src/maven.ts';
 import { kafkaMajor, kafkaVersion } from '../src/versions.ts';
-import { stopProcess } from '../src/process.ts';
-
-/** A free TCP port on loopback (the OS picks it). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort, stopProcess } from '../src/process.ts';
 
 /**
  * The devstack runs one Kafka line by default (the rest of the suite proves it); this proves the

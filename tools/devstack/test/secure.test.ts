@@ -2,28 +2,16 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
 import { dataDir as defaultDataDir } from '../src/paths.ts';
 import { DevstackError, downSecure, passwordFileOf, secureEnv, secureStatus, upSecure, type SecureStackState } from '../src/index.ts';
+import { freePort } from '../src/process.ts';
 
 const suffix = () => randomUUID().slice(0, 8);
 const stageFile = fileURLToPath(new URL('../../../libs/stream/test/fixtures/example-stage.ts', import.meta.url));
-
-/** A port nobody listens on right now (the OS picks it). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1' }, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A kafkajs client of the secure broker, with the stack's CA and SCRAM login. */
 function secureKafka(state: SecureStackState, password = state.credentials.password) {
