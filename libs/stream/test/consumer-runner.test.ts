@@ -2,20 +2,20 @@
 import { Registry } from 'prom-client';
 import { pino } from 'pino';
 import { ConsumerRunner, createStreamMetrics, type InboundRecord, type ThrottleOptions, type TopicPartitionOffset } from '../src/index.ts';
-import { createTopics, produceRange, streamClient, suffix } from './helpers/kafka.ts';
+import { committedOffsets, createTopics, produceRange, streamClient, suffix } from './helpers/kafka.ts';
 
 const silent = pino({ level: 'silent' });
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 const unlimited: ThrottleOptions = { maxRecordsPerBatch: 500, minFetchIntervalMs: 0, recordsPerSec: 0, bytesPerSec: 0, maxInFlight: 100_000 };
 
-function runner(groupId: string, topic: string, handler: (records: InboundRecord[]) => Promise<void>, throttle: ThrottleOptions, onCommit?: (o: TopicPartitionOffset[]) => void) {
+function runner(groupId: string, topic: string, handler: (records: InboundRecord[]) => Promise<void>, throttle: ThrottleOptions, onCommit?: (o: TopicPartitionOffset[]) => void, commitIntervalMs = 200) {
   const kafka = streamClient('runner-test');
   const metrics = createStreamMetrics(new Registry(), 'runner-test', { processMetrics: false });
   const r = new ConsumerRunner({
     consumer: kafka.consumer({ groupId, topics: [topic], sessionTimeoutMs: 10_000, heartbeatIntervalMs: 1_000, partitionsConsumedConcurrently: 4 }),
     handler,
     throttle,
-    commitIntervalMs: 200,
+    commitIntervalMs,
     metrics,
     logger: silent,
     onCommit,
@@ -126,5 +126,42 @@ describe('ConsumerRunner against the real Kafka', () => {
     expect(violations).toEqual([]);
     const sum = [...partitionSizes.values()].reduce((x, y) => x + y, 0n);
     expect(sum).toBe(BigInt(total));
+  }, 120_000);
+
+  test('a member joining while the first records are still in flight, before any commit, loses none', async () => {
+    // Prepare: nothing is committed before the rebalance (a long commit interval, slow first
+    // batches), so each partition a keeps has no committed offset and its records in flight are
+    // dropped as stale: they must be read again, not skipped and committed past.
+    const topic = `rebalance-early-${suffix()}`;
+    const groupId = `g-${suffix()}`;
+    await createTopics([{ topic, partitions: 4 }]);
+    const total = 8_000;
+    await produceRange(topic, total);
+    const done = new Set<string>();
+    let joined = false;
+    let busy!: () => void;
+    const aBusy = new Promise<void>((r) => (busy = r));
+    const handler = async (records: InboundRecord[]) => {
+      busy();
+      if (!joined) await sleep(1_500);
+      for (const rec of records) done.add(`${rec.partition}:${rec.offset}`);
+    };
+    const a = runner(groupId, topic, handler, { ...unlimited, maxRecordsPerBatch: 500 }, undefined, 60_000);
+    const b = runner(groupId, topic, handler, { ...unlimited, maxRecordsPerBatch: 500 }, undefined, 60_000);
+
+    // Act
+    await a.r.start();
+    await aBusy;
+    await b.r.start();
+    joined = true;
+    const deadline = Date.now() + 60_000;
+    while (done.size < total && Date.now() < deadline) await sleep(50);
+    await b.r.stop(10_000);
+    await a.r.stop(10_000);
+
+    // Assess: every record handled, and the group's committed offsets at the end of each partition
+    expect(done.size).toBe(total);
+    const committed = await committedOffsets(groupId, topic);
+    expect([...committed.values()].reduce((s, o) => s + o, 0n)).toBe(BigInt(total));
   }, 120_000);
 });
