@@ -25,14 +25,14 @@ fi
 
 npx turbo run test --concurrency=1 --continue "$@"
 rc=$?
-# The second Kafka client (issue #21): libs/stream's suite again with KAFKA_CLIENT=platformatic,
-# which reaches every service process it starts (test-kit's startServiceProcess), on the same
-# servers; its report libs/stream/test-results.platformatic.json joins the summary. tools/cli's
-# chaos-platformatic test runs the pipeline on it within the run above. Only on a whole run (no
-# turbo arguments).
+# The second Kafka client (issue #21): libs/stream's Kafka tests (its integration project: the
+# unit project never touches a client) again with KAFKA_CLIENT=platformatic, which reaches every
+# service process they start (test-kit's startServiceProcess), on the same servers; the report
+# libs/stream/test-results.platformatic.json joins the summary. tools/cli's chaos-platformatic test
+# runs the pipeline on it within the run above. Only on a whole run (no turbo arguments).
 if [[ $# == 0 ]]; then
   (cd libs/stream && KAFKA_CLIENT=platformatic NODE_OPTIONS=--experimental-vm-modules \
-    npx jest --json --outputFile=test-results.platformatic.json) \
+    npx jest --selectProjects integration --json --outputFile=test-results.platformatic.json) \
     || rc=1
 fi
 # Without a filter every workspace must have reported: one whose jest could not start counts as a failure.
