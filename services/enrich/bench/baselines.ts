@@ -15,15 +15,18 @@ export interface LoopRun {
   holdMs: number;
   /** Mean round trip seen by the client, ms. */
   roundTripMs: number;
+  /** This process's CPU (user + system) per call, µs: the client's cost, which holds under load. */
+  cpuUsPerCall: number;
 }
 
 const HOLD = /hold;dur=([\d.]+)/;
 
-function totals(events: number, seconds: number, holdMs: number, roundTripMs: number): LoopRun {
+function totals(events: number, seconds: number, holdMs: number, roundTripMs: number, cpu: NodeJS.CpuUsage): LoopRun {
   return {
     eventsPerSec: events / seconds,
     holdMs: holdMs / events,
     roundTripMs: roundTripMs / events,
+    cpuUsPerCall: (cpu.user + cpu.system) / events,
   };
 }
 
@@ -64,11 +67,13 @@ export async function bareUndici(
   next = 0;
   holdMs = 0;
   roundTripMs = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await Promise.all(Array.from({ length: concurrency }, loop));
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await pool.close();
-  return totals(events, seconds, holdMs, roundTripMs);
+  return totals(events, seconds, holdMs, roundTripMs, cpu);
 }
 
 /** As {@link bareUndici}, on raw sockets: one connection per loop, one answer in flight on each. */
@@ -92,7 +97,7 @@ export async function rawHttp(
     ),
   );
   const run = (from: number) =>
-    new Promise<Omit<LoopRun, 'eventsPerSec'> & { seconds: number }>((resolve, reject) => {
+    new Promise<Pick<LoopRun, 'holdMs' | 'roundTripMs'> & { seconds: number }>((resolve, reject) => {
       let next = from;
       let done = 0;
       let holdMs = 0;
@@ -128,7 +133,9 @@ export async function rawHttp(
       }
     });
   await run(0); // warm
+  const cpu0 = process.cpuUsage();
   const measured = await run(events);
+  const cpu = process.cpuUsage(cpu0);
   for (const socket of sockets) socket.destroy();
-  return totals(events, measured.seconds, measured.holdMs, measured.roundTripMs);
+  return totals(events, measured.seconds, measured.holdMs, measured.roundTripMs, cpu);
 }

@@ -80,7 +80,7 @@ function record(deviceId: string, i: number): InboundRecord {
 async function littlesLaw(
   url: string,
   prefix: string,
-): Promise<{ eventsPerSec: number; events: number; seconds: number; notRemote: number; inFlight: number; roundTripMs: number }> {
+): Promise<{ eventsPerSec: number; events: number; seconds: number; notRemote: number; inFlight: number; roundTripMs: number; cpuUsPerCall: number }> {
   // A chunk's deadline (counted from its arrival) must outlast its wait behind the others: with
   // 10 s, a loaded machine once turned late chunks into fallbacks (no call), and those are not
   // throughput.
@@ -91,6 +91,7 @@ async function littlesLaw(
   const chunk = 2_000;
   const ids = Array.from({ length: events }, (_, i) => `${prefix}-${i}1`); // distinct, known: every event costs one call
   const warm = { ...metrics.totals };
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   // Four partitions' chunks in flight at once, each partition's next chunk when its last is done,
   // as the consumer hands them over; a result is counted and dropped, as the stage would send it.
@@ -106,6 +107,7 @@ async function littlesLaw(
   };
   await Promise.all([partition(), partition(), partition(), partition()]);
   const seconds = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   await client.close();
   const callMs = metrics.totals.remoteCallMs - warm.remoteCallMs;
   return {
@@ -115,6 +117,7 @@ async function littlesLaw(
     notRemote: events - remote,
     inFlight: callMs / (seconds * 1000),
     roundTripMs: callMs / (metrics.totals.remoteCalls - warm.remoteCalls),
+    cpuUsPerCall: (cpu.user + cpu.system) / events,
   };
 }
 
@@ -173,6 +176,10 @@ const measures = [
   // client's CPU per call; 20 ms is the stub's hold).
   { name: 'enrich-calls-in-flight', value: Number(ll.inFlight.toFixed(1)), unit: 'calls', baseline: CAPACITY, ratio: Number((ll.inFlight / CAPACITY).toFixed(3)), goal: null },
   { name: 'enrich-round-trip-ms', value: Number(ll.roundTripMs.toFixed(2)), unit: 'ms', baseline: Number(bare.roundTripMs.toFixed(2)), ratio: Number((ll.roundTripMs / bare.roundTripMs).toFixed(3)), goal: null, better: 'lower' },
+  // What each call costs this process in CPU (user + system, the stub's excluded): it holds under
+  // load where throughput does not, and with undici's deferred writes each µs of it lengthens the
+  // round trip (bench/README.md, session 4).
+  { name: 'enrich-cpu-per-call-us', value: Number(ll.cpuUsPerCall.toFixed(1)), unit: 'µs', baseline: Number(bare.cpuUsPerCall.toFixed(1)), ratio: Number((ll.cpuUsPerCall / bare.cpuUsPerCall).toFixed(3)), goal: null, better: 'lower' },
   { name: 'bare-undici-vs-littles-law', value: Math.round(bare.eventsPerSec), unit: 'events/s', baseline: BOUND, ratio: Number((bare.eventsPerSec / BOUND).toFixed(3)), goal: null },
   // The machine's and the stub's ceiling: a client that costs ~nothing per call (raw HTTP/1.1 on node:net).
   { name: 'raw-http-vs-littles-law', value: Math.round(raw.eventsPerSec), unit: 'events/s', baseline: BOUND, ratio: Number((raw.eventsPerSec / BOUND).toFixed(3)), goal: null },
@@ -186,6 +193,8 @@ console.table(measures);
 const list = (runs: { eventsPerSec: number }[]) => runs.map((x) => Math.round(x.eventsPerSec)).join(', ');
 console.log(`medians of ${rounds} alternating rounds: raw http ${list(rawRuns)}; bare undici ${list(bareRuns)}; enrich ${list(llRuns)} events/s`);
 console.log(`stub hold ${bare.holdMs.toFixed(2)} ms mean (its Server-Timing); round trip: bare undici ${bare.roundTripMs.toFixed(2)} ms, raw http ${raw.roundTripMs.toFixed(2)} ms (hold ${raw.holdMs.toFixed(2)}); ${cores ? `bench on cores ${cores.bench}, stub on core ${cores.stub}` : 'unpinned'}`);
+const cpuList = (runs: { cpuUsPerCall: number }[]) => runs.map((x) => x.cpuUsPerCall.toFixed(1)).join(', ');
+console.log(`cpu per call (µs): raw http ${cpuList(rawRuns)}; bare undici ${cpuList(bareRuns)}; enrich ${cpuList(llRuns)}`);
 console.log(`little's law: ${ll.events} distinct-device events in ${ll.seconds.toFixed(2)} s (${ll.notRemote} without a remote answer, not counted); fleet mix: ${mix.remoteCalls} remote calls for ${mix.events} events`);
 const dir = new URL('./results/', import.meta.url);
 mkdirSync(dir, { recursive: true });

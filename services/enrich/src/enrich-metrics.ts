@@ -26,14 +26,25 @@ export function createEnrichMetrics(registry: Registry, service: string): Enrich
   const labelNames = ['service'] as const;
   const counter = (name: string, help: string) => new Counter({ name, help, labelNames, registers });
   const totals = { events: 0, remoteCalls: 0, remoteCallMs: 0 };
-  const remoteCalls = counter('fleetstream_enrich_remote_calls_total', 'Calls made to the asset API.');
-  const remoteCallSeconds = counter(
+  // Counted per remote call into `totals` and copied into the counters when they are read (a scrape):
+  // prom-client hashes the label values on every inc, even through a bound child, twice per call.
+  const fromTotals = (name: string, help: string, value: () => number) =>
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers,
+      collect() {
+        this.reset();
+        this.inc({ service }, value());
+      },
+    });
+  const remoteCalls = fromTotals('fleetstream_enrich_remote_calls_total', 'Calls made to the asset API.', () => totals.remoteCalls);
+  const remoteCallSeconds = fromTotals(
     'fleetstream_enrich_remote_call_seconds_total',
     "Time spent in asset API calls, summed over calls: its rate is the mean number of calls in flight (Little's law), to compare with the async capacity.",
+    () => totals.remoteCallMs / 1000,
   );
-  // Bound once: counted per call.
-  const remoteCallsOfService = remoteCalls.labels({ service });
-  const remoteCallSecondsOfService = remoteCallSeconds.labels({ service });
   const m = {
     tableHits: counter('fleetstream_enrich_table_hits_total', 'Events enriched from the local reference table.'),
     tableMisses: counter('fleetstream_enrich_table_misses_total', 'Events whose device the reference table lacks.'),
@@ -50,11 +61,9 @@ export function createEnrichMetrics(registry: Registry, service: string): Enrich
     },
     countRemoteCall() {
       totals.remoteCalls++;
-      remoteCallsOfService.inc();
     },
     countRemoteCallEnd(ms: number) {
       totals.remoteCallMs += ms;
-      remoteCallSecondsOfService.inc(ms / 1000);
     },
   };
   return m;
