@@ -1,4 +1,5 @@
 import { AsyncResource } from 'node:async_hooks';
+import pLimit, { type LimitFunction } from 'p-limit';
 import { backoffDelay } from './backoff.ts';
 import { InvalidOptionError, StreamError } from './errors.ts';
 
@@ -87,10 +88,6 @@ const MAX_TIMER_MS = 2_147_483_647;
 /** The items of one `process` call: they arrived together, so they share one deadline and one signal. */
 interface Batch<I, O> {
   readonly items: readonly I[];
-  /** The next item to take a slot: items before it were started or answered, those from it are queued. */
-  cursor: number;
-  /** The async context of the `process` call: each of its calls runs in it, whoever freed the slot. */
-  readonly context: AsyncResource;
   /** One result per item once answered; `undefined` while queued or running. */
   readonly results: (AsyncResult<I, O> | undefined)[];
   /** The items holding a slot, by index: what the deadline must release. */
@@ -105,9 +102,10 @@ interface Batch<I, O> {
   pending: number;
 }
 
-/** An item holding a slot, until its answer. */
+/** An item holding a slot: its p-limit function stays pending until `release`. */
 interface Slot {
   readonly index: number;
+  readonly release: () => void;
   attempts: number;
   retryTimer: unknown;
 }
@@ -118,12 +116,12 @@ interface Slot {
  * backoff within that deadline, and exactly one result per item (value, fallback or failure:
  * never a silent drop), in input order.
  *
- * The queue is the batches in arrival order, each with a cursor on its next item: a queued item
- * costs nothing until it takes a slot (no promise or closure per item, which p-limit's queue held
- * for as long as the item waited; see the README). The deadline is an AbortSignal started when the
- * batch arrives: at that moment every unanswered item of the batch is answered (timeout or
- * fallback), the signal aborts the calls, and each timed-out call's slot goes to the next queued
- * item at once (the late result is ignored). A queued item whose deadline passed is never called.
+ * The slots and their queue are p-limit's. The deadline is an AbortSignal started when the batch
+ * arrives: at that moment every unanswered item of the batch is answered (timeout or fallback),
+ * the signal aborts the calls, and each timed-out call's p-limit function returns, so its slot
+ * goes to the next queued item at once (the late result is ignored). A queued item whose deadline
+ * passed is never called: when p-limit hands it a slot its function returns without calling (see
+ * the README for what p-limit cannot do here).
  *
  * Results come back in input order and nothing is emitted early: its one caller (enrich) sends
  * distinct keys and reorders by index itself, so ordered or per-key emission would buy nothing.
@@ -143,11 +141,7 @@ export class AsyncOperator<I, O> {
   readonly #fallback: ((item: I, reason: AsyncFailure) => O) | undefined;
   readonly #clock: OperatorClock;
   readonly #hooks: AsyncOperatorHooks;
-  readonly #capacity: number;
-  /** Batches with items not yet started, in arrival order. */
-  readonly #queue: Batch<I, O>[] = [];
-  /** Items holding a slot. */
-  #active = 0;
+  readonly #limit: LimitFunction;
   #reportedInflight = 0;
 
   constructor(opts: AsyncOperatorOptions<I, O>) {
@@ -177,12 +171,12 @@ export class AsyncOperator<I, O> {
     this.#fallback = opts.fallback;
     this.#clock = opts.clock ?? systemClock;
     this.#hooks = opts.hooks ?? {};
-    this.#capacity = opts.capacity;
+    this.#limit = pLimit(opts.capacity);
   }
 
   /** Items holding a slot now (calls in flight, or retries waiting for their backoff). */
   get inFlight(): number {
-    return this.#active;
+    return this.#limit.activeCount;
   }
 
   /**
@@ -196,8 +190,6 @@ export class AsyncOperator<I, O> {
       const arrivedAt = this.#clock.now();
       const batch: Batch<I, O> = {
         items,
-        cursor: 0,
-        context: new AsyncResource('fleetstream.AsyncOperator'),
         results: new Array<AsyncResult<I, O> | undefined>(n),
         slots: new Array<Slot | undefined>(n),
         arrivedAt,
@@ -208,40 +200,14 @@ export class AsyncOperator<I, O> {
         pending: n,
       };
       this.#armDeadline(batch);
-      this.#queue.push(batch);
-      this.#pump();
+      // p-limit runs a queued call in the async context of the call that freed its slot; bound
+      // here, each call runs in its own batch's context (its trace span, its log fields).
+      const run = AsyncResource.bind(this.#run);
+      for (let i = 0; i < n; i++) {
+        // #run never rejects; the then reports the count once p-limit has taken the slot back.
+        void this.#limit(run, batch, i).then(this.#reportInflight);
+      }
     });
-  }
-
-  /**
-   * Gives free slots to queued items, oldest batch first. Runs after every change that can free a
-   * slot (an answer, a deadline) and after each arrival; never re-entered, as nothing it calls
-   * answers an item synchronously (calls settle through promises).
-   */
-  #pump(): void {
-    const queue = this.#queue;
-    while (this.#active < this.#capacity && queue.length > 0) {
-      const batch = queue[0] as Batch<I, O>;
-      if (batch.cursor >= batch.items.length) {
-        queue.shift();
-        continue;
-      }
-      const index = batch.cursor++;
-      if (batch.results[index] !== undefined) continue; // answered at its deadline while queued
-      if (this.#clock.now() >= batch.deadline) {
-        // Its deadline passed while queued but its timer has not run yet (another timer of the same
-        // moment freed this slot first): answer the whole batch now rather than call.
-        this.#expire(batch, false);
-        continue;
-      }
-      this.#active++;
-      const slot: Slot = { index, attempts: 0, retryTimer: undefined };
-      batch.slots[index] = slot;
-      // In the batch's own async context (its trace span, its log fields), not in that of the
-      // call whose answer freed the slot.
-      batch.context.runInAsyncScope(this.#attempt, this, batch, slot);
-    }
-    this.#reportInflight();
   }
 
   #armDeadline(batch: Batch<I, O>): void {
@@ -256,12 +222,29 @@ export class AsyncOperator<I, O> {
     }, delay);
   }
 
-  #reportInflight(): void {
-    const n = this.#active;
+  /** The function p-limit runs in a slot: it settles when the item is answered, never rejects. */
+  readonly #run = (batch: Batch<I, O>, index: number): Promise<void> | undefined => {
+    this.#reportInflight();
+    if (batch.results[index] !== undefined) return undefined; // answered at its deadline while queued
+    if (this.#clock.now() >= batch.deadline) {
+      // Its deadline passed while queued but its timer has not run yet (another timer of the same
+      // moment freed this slot first): answer the whole batch now rather than call.
+      this.#expire(batch);
+      return undefined;
+    }
+    return new Promise<void>((release) => {
+      const slot: Slot = { index, release, attempts: 0, retryTimer: undefined };
+      batch.slots[index] = slot;
+      this.#attempt(batch, slot);
+    });
+  };
+
+  readonly #reportInflight = (): void => {
+    const n = this.#limit.activeCount;
     if (n === this.#reportedInflight) return;
     this.#reportedInflight = n;
     this.#hooks.onInflight?.(n);
-  }
+  };
 
   #attempt(batch: Batch<I, O>, slot: Slot): void {
     slot.attempts++;
@@ -276,10 +259,7 @@ export class AsyncOperator<I, O> {
       promise = Promise.reject(err);
     }
     promise.then(
-      (value) => {
-        this.#answer(batch, slot.index, { item, ok: true, value, fallback: false });
-        this.#pump();
-      },
+      (value) => this.#answer(batch, slot.index, { item, ok: true, value, fallback: false }),
       (err: unknown) => this.#onError(batch, slot, err),
     );
   }
@@ -301,7 +281,6 @@ export class AsyncOperator<I, O> {
       }
     }
     this.#answer(batch, slot.index, this.#failed(batch.items[slot.index] as I, { kind: 'error', error: err, attempts: slot.attempts }));
-    this.#pump();
   }
 
   /** The result of a final failure: the fallback value when declared (and not throwing), else the failure. */
@@ -316,7 +295,7 @@ export class AsyncOperator<I, O> {
     return { item, ok: false, failure };
   }
 
-  /** Records an item's first result, frees its slot (the caller then pumps), and resolves the batch with its last one. */
+  /** Records an item's first result, frees its slot, and resolves the batch with its last one. */
   #answer(batch: Batch<I, O>, index: number, result: AsyncResult<I, O>): void {
     if (batch.results[index] !== undefined) return; // a late result after the deadline
     batch.results[index] = result;
@@ -324,7 +303,7 @@ export class AsyncOperator<I, O> {
     if (slot) {
       batch.slots[index] = undefined;
       if (slot.retryTimer !== undefined) this.#clock.clearTimeout(slot.retryTimer);
-      this.#active--;
+      slot.release();
     }
     this.#hooks.onDuration?.(this.#clock.now() - batch.arrivedAt);
     if (--batch.pending > 0) return;
@@ -335,14 +314,8 @@ export class AsyncOperator<I, O> {
     batch.resolve(batch.results as AsyncResult<I, O>[]);
   }
 
-  /**
-   * The deadline passed: aborts the batch's calls and answers every unanswered item with a timeout;
-   * then, unless the caller is the pump itself, gives the freed slots to queued items.
-   */
-  #expire(batch: Batch<I, O>, pump = true): void {
-    batch.cursor = batch.items.length; // none of its queued items will be called
-    const queued = this.#queue.indexOf(batch);
-    if (queued >= 0) this.#queue.splice(queued, 1);
+  /** The deadline passed: aborts the batch's calls and answers every unanswered item with a timeout. */
+  #expire(batch: Batch<I, O>): void {
     // Abort first: the calls' rejections arrive later and are ignored, as the items are answered here.
     batch.controller.abort(new AsyncTimeoutError(this.#timeoutMs));
     const { items, results } = batch;
@@ -351,7 +324,6 @@ export class AsyncOperator<I, O> {
       this.#hooks.onTimeout?.();
       this.#answer(batch, i, this.#failed(items[i] as I, TIMEOUT));
     }
-    if (pump) this.#pump();
   }
 }
 
