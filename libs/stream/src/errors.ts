@@ -44,6 +44,8 @@ export const StreamErrorCodes = [
   'STREAM_INVALID_OPTION',
   /** Kafka could not be reached. */
   'STREAM_KAFKA_UNAVAILABLE',
+  /** Kafka refused the SASL login (a wrong user or password): no retry helps, the service stops. */
+  'STREAM_KAFKA_AUTH_FAILED',
   /** A produce was not acknowledged (retryable unless its cause says the sink is unusable). */
   'STREAM_PRODUCE_FAILED',
   /** An offset commit failed (retried at the next commit). */
@@ -177,7 +179,7 @@ function fatalInner(e: Fields): boolean {
 
 /** One error alone: does it say the sink itself cannot work? */
 function fatalOne(e: Fields): boolean {
-  if (e.code === 'STREAM_SINK_FATAL') return true;
+  if (e.code === 'STREAM_SINK_FATAL' || e.code === 'STREAM_KAFKA_AUTH_FAILED') return true;
   if (e.name === 'KafkaJSSASLAuthenticationError') return true;
   if (typeof e.type === 'string' && KAFKA_FATAL_TYPES.has(e.type)) return true;
   if (e.name === 'AuthenticationError') return true; // cassandra-driver: bad credentials
