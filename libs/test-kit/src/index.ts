@@ -298,6 +298,7 @@ export async function scrapeMetric(
 export {
   killMidStream,
   startServiceProcess,
+  suiteKafkaClientEnv,
   tally,
   tallyOutputs,
   type KillRun,

@@ -26,7 +26,7 @@ export function startServiceProcess(entry: string, env: Record<string, string>):
     env: {
       PATH: process.env.PATH,
       KAFKA_BROKERS: brokers().join(','),
-      ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
+      ...suiteKafkaClientEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,
@@ -54,6 +54,14 @@ export function startServiceProcess(entry: string, env: Record<string, string>):
   );
   return { child, stderr: () => err, healthPort, exited };
 }
+
+/**
+ * `{ KAFKA_CLIENT }` of the test run when it sets one, else nothing (the services' default): spread
+ * it into the env of every service a test starts, in-process (`startService(def, { env })` reads
+ * only the env it is given) or as a child, so `KAFKA_CLIENT=platformatic npx jest` runs the
+ * services of the whole suite on that client.
+ */
+export const suiteKafkaClientEnv = (): { KAFKA_CLIENT?: string } => (process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {});
 
 /** What {@link killMidStream} saw. */
 export interface KillRun {

@@ -1,4 +1,5 @@
 import { startService } from '@fleetstream/stream';
+import { suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { sqlSourceDefinition } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 import { PG_URL } from './postgres.ts';
@@ -7,6 +8,7 @@ import { PG_URL } from './postgres.ts';
 export function sourceEnv(opts: { table: string; output: string; checkpoint: string; name: string; extra?: Record<string, string> }): Record<string, string> {
   return {
     KAFKA_BROKERS: brokers().join(','),
+    ...suiteKafkaClientEnv(),
     HEALTH_PORT: '0',
     LOG_LEVEL: 'error',
     SQL_DIALECT: 'postgres',
