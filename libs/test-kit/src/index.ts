@@ -299,6 +299,7 @@ export {
   killMidStream,
   startServiceProcess,
   suiteKafkaClientEnv,
+  expectSuiteKafkaClient,
   tally,
   tallyOutputs,
   type KillRun,

@@ -63,6 +63,16 @@ export function startServiceProcess(entry: string, env: Record<string, string>):
  */
 export const suiteKafkaClientEnv = (): { KAFKA_CLIENT?: string } => (process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {});
 
+/**
+ * Throws unless `name` (a started service's `deps.kafka.name`) is the run's KAFKA_CLIENT (kafkajs
+ * when unset): a helper that starts a service in-process calls it, so a run meant for platformatic
+ * cannot pass on kafkajs because an env was built without {@link suiteKafkaClientEnv}.
+ */
+export function expectSuiteKafkaClient(name: string | undefined): void {
+  const want = process.env.KAFKA_CLIENT || 'kafkajs';
+  if (name !== want) throw new Error(`the service runs on Kafka client ${String(name)}, the run asked for ${want} (KAFKA_CLIENT)`);
+}
+
 /** What {@link killMidStream} saw. */
 export interface KillRun {
   /** The group's committed offsets on the input, summed, right after the kill. */

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKafkajsClient, startService, type KafkaClient, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
 import { createPlatformaticClient } from '@fleetstream/stream/platformatic';
-import { brokers, createTopics, readTopic, suffix, suiteKafkaClientEnv } from '@fleetstream/test-kit';
+import { brokers, createTopics, expectSuiteKafkaClient, readTopic, suffix, suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { enrichDefinition, type EnrichConfig, type EnrichService } from '../../src/index.ts';
 
 export { scrapeMetric, suffix, waitFor } from '@fleetstream/test-kit';
@@ -127,6 +127,7 @@ export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: 
     handleSignals: false,
     logDestination: quiet(),
   });
+  expectSuiteKafkaClient(started.deps.kafka.name);
   return { ...started, enrich: started.service as EnrichService };
 }
 

@@ -1,5 +1,5 @@
 import { startService } from '@fleetstream/stream';
-import { suiteKafkaClientEnv } from '@fleetstream/test-kit';
+import { expectSuiteKafkaClient, suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { gatewayDefinition, type GatewayService } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 
@@ -20,6 +20,7 @@ export async function startGateway(env: Record<string, string>) {
     },
     handleSignals: false,
   });
+  expectSuiteKafkaClient(started.deps.kafka.name);
   const gateway = started.service as GatewayService;
   const metric = async (name: string, labels: Record<string, string>): Promise<number> => {
     const m = started.deps.registry.getSingleMetric(name);

@@ -1,5 +1,5 @@
 import { startService } from '@fleetstream/stream';
-import { suiteKafkaClientEnv } from '@fleetstream/test-kit';
+import { expectSuiteKafkaClient, suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { sqlSourceDefinition } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 import { PG_URL } from './postgres.ts';
@@ -31,8 +31,10 @@ export function sourceEnv(opts: { table: string; output: string; checkpoint: str
   };
 }
 
-export function startSource(env: Record<string, string>) {
-  return startService(sqlSourceDefinition, { env, handleSignals: false });
+export async function startSource(env: Record<string, string>) {
+  const started = await startService(sqlSourceDefinition, { env, handleSignals: false });
+  expectSuiteKafkaClient(started.deps.kafka.name);
+  return started;
 }
 
 /** Counts of each key's records (to find duplicates and gaps). */
