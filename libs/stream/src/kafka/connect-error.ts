@@ -1,15 +1,6 @@
-import { StreamError } from '../errors.ts';
+import { errorChain, StreamError } from '../errors.ts';
 
-type Fields = { name?: unknown; code?: unknown; apiId?: unknown; type?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
-
-/** The error and what it wraps (`cause`, AggregateError's `errors`), depth-bounded. */
-function* chain(err: unknown, depth = 0): Generator<Fields> {
-  if (!err || typeof err !== 'object' || depth > 8) return;
-  const e = err as Fields;
-  yield e;
-  if (Array.isArray(e.errors)) for (const inner of e.errors) yield* chain(inner, depth + 1);
-  if (e.cause !== undefined) yield* chain(e.cause, depth + 1);
-}
+type Fields = { name?: unknown; code?: unknown; apiId?: unknown; type?: unknown; message?: unknown };
 
 /**
  * The SASL refusal in an error of either client, if any: kafkajs' KafkaJSSASLAuthenticationError
@@ -18,7 +9,7 @@ function* chain(err: unknown, depth = 0): Generator<Fields> {
  * which it may wrap in a MultipleErrors (an AggregateError) per broker tried.
  */
 function saslRefusal(err: unknown): Fields | undefined {
-  for (const e of chain(err)) {
+  for (const e of errorChain(err) as Generator<Fields>) {
     if (e.name === 'KafkaJSSASLAuthenticationError' || e.code === 'PLT_KFK_AUTHENTICATION') return e;
     if (e.type === 'SASL_AUTHENTICATION_FAILED' || e.apiId === 'SASL_AUTHENTICATION_FAILED') return e;
   }
