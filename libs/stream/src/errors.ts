@@ -44,6 +44,8 @@ export const StreamErrorCodes = [
   'STREAM_INVALID_OPTION',
   /** Kafka could not be reached. */
   'STREAM_KAFKA_UNAVAILABLE',
+  /** Kafka refused the SASL login (a wrong user or password): no retry helps, the service stops. */
+  'STREAM_KAFKA_AUTH_FAILED',
   /** A produce was not acknowledged (retryable unless its cause says the sink is unusable). */
   'STREAM_PRODUCE_FAILED',
   /** An offset commit failed (retried at the next commit). */
@@ -119,14 +121,14 @@ export class SinkFatalError extends StreamError {
 
 type Fields = { name?: unknown; code?: unknown; type?: unknown; message?: unknown; retryable?: unknown; retriable?: unknown; cause?: unknown; innerErrors?: unknown };
 
-/** The error and what it wraps: `cause`, AggregateError's `errors`, cassandra-driver's `innerErrors` (depth-bounded). */
-function* chain(err: unknown, depth = 0): Generator<Fields & object> {
+/** The error and what it wraps (the classifications below and the Kafka adapters read it): `cause`, AggregateError's `errors`, cassandra-driver's `innerErrors` (depth-bounded). */
+export function* errorChain(err: unknown, depth = 0): Generator<Fields & object> {
   if (!err || typeof err !== 'object' || depth > 8) return;
   yield err as Fields & object;
   const e = err as Fields;
-  if (err instanceof AggregateError) for (const inner of err.errors) yield* chain(inner, depth + 1);
-  if (e.innerErrors && typeof e.innerErrors === 'object') for (const inner of Object.values(e.innerErrors)) yield* chain(inner, depth + 1);
-  if (e.cause !== undefined) yield* chain(e.cause, depth + 1);
+  if (err instanceof AggregateError) for (const inner of err.errors) yield* errorChain(inner, depth + 1);
+  if (e.innerErrors && typeof e.innerErrors === 'object') for (const inner of Object.values(e.innerErrors)) yield* errorChain(inner, depth + 1);
+  if (e.cause !== undefined) yield* errorChain(e.cause, depth + 1);
 }
 
 /** Cassandra response codes of an overloaded or unreachable cluster (not a wrong write). */
@@ -177,7 +179,7 @@ function fatalInner(e: Fields): boolean {
 
 /** One error alone: does it say the sink itself cannot work? */
 function fatalOne(e: Fields): boolean {
-  if (e.code === 'STREAM_SINK_FATAL') return true;
+  if (e.code === 'STREAM_SINK_FATAL' || e.code === 'STREAM_KAFKA_AUTH_FAILED') return true;
   if (e.name === 'KafkaJSSASLAuthenticationError') return true;
   if (typeof e.type === 'string' && KAFKA_FATAL_TYPES.has(e.type)) return true;
   if (e.name === 'AuthenticationError') return true; // cassandra-driver: bad credentials
@@ -197,7 +199,7 @@ function fatalOne(e: Fields): boolean {
  * and wrapped errors (a retryable STREAM_PRODUCE_FAILED caused by TOPIC_AUTHORIZATION_FAILED is fatal).
  */
 export function isFatal(err: unknown): boolean {
-  for (const e of chain(err)) if (fatalOne(e)) return true;
+  for (const e of errorChain(err)) if (fatalOne(e)) return true;
   return false;
 }
 
@@ -211,7 +213,7 @@ export function isFatal(err: unknown): boolean {
  */
 export function isRetryable(err: unknown): boolean {
   if (isFatal(err)) return false;
-  for (const e of chain(err)) if (typeof e.type === 'string' && KAFKA_RECORD_TYPES.has(e.type)) return false;
+  for (const e of errorChain(err)) if (typeof e.type === 'string' && KAFKA_RECORD_TYPES.has(e.type)) return false;
   return retryableOne(err, 0);
 }
 
@@ -237,7 +239,7 @@ function retryableOne(err: unknown, depth: number): boolean {
  * limiter lowers its concurrency on these.
  */
 export function isOverload(err: unknown): boolean {
-  for (const e of chain(err)) if (overloadOne(e)) return true;
+  for (const e of errorChain(err)) if (overloadOne(e)) return true;
   return false;
 }
 

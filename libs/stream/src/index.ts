@@ -34,7 +34,7 @@ export { cassandraSink, CqlWriter } from './cassandra-sink.ts';
 export type { CassandraSinkOptions, CqlCall, CqlClient, CqlOptions, CqlStatement, CqlWriterOptions } from './cassandra-sink.ts';
 export { DlqWriter, DLQ_TOPIC, DlqHeaders, toDlqRecord } from './dlq.ts';
 export type { DeadLetter } from './dlq.ts';
-export { startService, main, kafkaConnection, packageVersion } from './service-host.ts';
+export { startService, main, kafkaConnection, createKafkaClient, packageVersion } from './service-host.ts';
 export type { Service, ServiceDeps, ServiceDefinition } from './service-host.ts';
 export { OffsetTracker } from './offset-tracker.ts';
 export { TokenBucket } from './token-bucket.ts';

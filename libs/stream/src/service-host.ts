@@ -77,10 +77,17 @@ function readCaFile(file: string): string {
 }
 
 /**
- * The client KAFKA_CLIENT names. @platformatic/kafka is loaded only when chosen: importing it
- * costs about 1 s and 40 MB at start, which services on kafkajs should not pay.
+ * The Kafka client a service of this config gets: the library KAFKA_CLIENT names, connected as
+ * KAFKA_BROKERS, KAFKA_SSL* and KAFKA_SASL_* say (see {@link kafkaConnection}). startService builds
+ * its client with it; tools and tests that must talk to Kafka as a service does call it too.
+ * @platformatic/kafka is loaded only when chosen: importing it costs about 1 s and 40 MB at start,
+ * which services on kafkajs should not pay.
+ *
+ * @example
+ * const kafka = await createKafkaClient(loadConfig(baseConfigSchema), 'fleetstream-tool');
  */
-async function kafkaClient(config: BaseConfig, connection: KafkaConnection, logger: Logger): Promise<KafkaClient> {
+export async function createKafkaClient(config: BaseConfig, clientId: string, logger?: Logger): Promise<KafkaClient> {
+  const connection = kafkaConnection(config, clientId);
   if (config.KAFKA_CLIENT === 'platformatic') {
     const { createPlatformaticClient } = await import('./kafka/platformatic-client.ts');
     return createPlatformaticClient(connection, logger);
@@ -102,7 +109,7 @@ export async function startService<S extends z.ZodObject>(
   const logger = createLogger({ service: def.name, version: def.version, level: config.LOG_LEVEL, destination: options.logDestination });
   const registry = new Registry();
   const metrics = createStreamMetrics(registry, def.name);
-  const kafka = await kafkaClient(config, kafkaConnection(config, `fleetstream-${def.name}`), logger);
+  const kafka = await createKafkaClient(config, `fleetstream-${def.name}`, logger);
   const health = await startHealthServer({ port: config.HEALTH_PORT, registry });
   let reportFailure: (err: unknown) => void = () => undefined;
   // Resolves (with the error) once a fatal failure stopped the service; never settles otherwise.

@@ -298,6 +298,8 @@ export async function scrapeMetric(
 export {
   killMidStream,
   startServiceProcess,
+  suiteKafkaClientEnv,
+  expectSuiteKafkaClient,
   tally,
   tallyOutputs,
   type KillRun,

@@ -26,7 +26,7 @@ export function startServiceProcess(entry: string, env: Record<string, string>):
     env: {
       PATH: process.env.PATH,
       KAFKA_BROKERS: brokers().join(','),
-      ...(process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {}),
+      ...suiteKafkaClientEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'info',
       ...env,
@@ -53,6 +53,24 @@ export function startServiceProcess(entry: string, env: Record<string, string>):
     child.once('exit', (code) => resolve(code)),
   );
   return { child, stderr: () => err, healthPort, exited };
+}
+
+/**
+ * `{ KAFKA_CLIENT }` of the test run when it sets one, else nothing (the services' default): spread
+ * it into the env of every service a test starts, in-process (`startService(def, { env })` reads
+ * only the env it is given) or as a child, so `KAFKA_CLIENT=platformatic npx jest` runs the
+ * services of the whole suite on that client.
+ */
+export const suiteKafkaClientEnv = (): { KAFKA_CLIENT?: string } => (process.env.KAFKA_CLIENT ? { KAFKA_CLIENT: process.env.KAFKA_CLIENT } : {});
+
+/**
+ * Throws unless `name` (a started service's `deps.kafka.name`) is the run's KAFKA_CLIENT (kafkajs
+ * when unset): a helper that starts a service in-process calls it, so a run meant for platformatic
+ * cannot pass on kafkajs because an env was built without {@link suiteKafkaClientEnv}.
+ */
+export function expectSuiteKafkaClient(name: string | undefined): void {
+  const want = process.env.KAFKA_CLIENT || 'kafkajs';
+  if (name !== want) throw new Error(`the service runs on Kafka client ${String(name)}, the run asked for ${want} (KAFKA_CLIENT)`);
 }
 
 /** What {@link killMidStream} saw. */

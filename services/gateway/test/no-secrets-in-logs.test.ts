@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { RawDevice, avlPacket } from './helpers/device.ts';
+import { suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { brokers, createTopics, deleteTopics, readTopic, suffix } from './helpers/kafka.ts';
 
 const ENTRY = fileURLToPath(new URL('../src/index.ts', import.meta.url));
@@ -15,7 +16,7 @@ interface Child {
 }
 
 function startChild(env: Record<string, string>): Child {
-  const proc = spawn(process.execPath, [ENTRY], { env: { PATH: process.env.PATH, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [ENTRY], { env: { PATH: process.env.PATH, ...suiteKafkaClientEnv(), ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: string[] = [];
   const partial = { stdout: '', stderr: '' };
   for (const name of ['stdout', 'stderr'] as const) {

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import kafkajs from 'kafkajs';
+import { baseConfigSchema, createKafkaClient, isFatal, loadConfig, StreamError, type InboundRecord, type KafkaClient } from '@fleetstream/stream';
 import { dataDir as defaultDataDir } from '../src/paths.ts';
 import { DevstackError, downSecure, passwordFileOf, secureEnv, secureStatus, upSecure, type SecureStackState } from '../src/index.ts';
 import { freePort } from '../src/process.ts';
@@ -147,4 +148,69 @@ describe('the secure devstack (Kafka with SASL_SSL and SCRAM-SHA-512) beside the
     await expect(attempt).rejects.toThrow();
     await admin.disconnect().catch(() => undefined);
   }, 30_000);
+
+  /** Our adapter as a service gets it: KAFKA_CLIENT and the secure stack's env, parsed by libs/stream's config. */
+  const serviceClient = (client: string, env: Record<string, string> = {}): Promise<KafkaClient> =>
+    createKafkaClient(loadConfig(baseConfigSchema, { ...secureEnv(state), KAFKA_CLIENT: client, ...env }), `secure-adapter-${suffix()}`);
+
+  describe.each(['kafkajs', 'platformatic'])('the libs/stream adapter with KAFKA_CLIENT=%s over SASL_SSL and SCRAM-SHA-512', (client) => {
+    test('creates a topic, produces 1,000 records (idempotent, acks=all) and a group consumes and commits every one', async () => {
+      // Prepare
+      const kafka = await serviceClient(client);
+      expect(kafka.name).toBe(client);
+      const topic = `secure-${client}-${suffix()}`;
+      const groupId = `secure-${client}-${suffix()}`;
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.createTopics([{ topic, numPartitions: 2, replicationFactor: 1 }]);
+      const producer = kafka.producer();
+      await producer.connect();
+
+      // Act
+      await producer.send(Array.from({ length: 1000 }, (_, i) => ({ topic, key: `dev-${i % 16}`, value: String(i) })));
+      await producer.disconnect();
+      const consumer = kafka.consumer({ groupId, topics: [topic], fromBeginning: true });
+      await consumer.connect();
+      const seen = new Set<string>();
+      let done!: () => void;
+      const all = new Promise<void>((resolve) => (done = resolve));
+      await consumer.run(async (batch) => {
+        for (const r of batch.records as InboundRecord[]) seen.add(r.value!.toString());
+        await consumer.commit([{ topic, partition: batch.partition, offset: (BigInt(batch.lastOffset) + 1n).toString() }]);
+        if (seen.size >= 1000) done();
+      });
+      await all;
+      await consumer.disconnect();
+      const committed = await admin.fetchCommitted(groupId, topic);
+      const high = await admin.fetchTopicOffsets(topic);
+      await admin.disconnect();
+
+      // Assess
+      expect(seen.size).toBe(1000);
+      expect(committed.sort((a, b) => a.partition - b.partition)).toEqual(high.map((h) => ({ partition: h.partition, offset: h.high })).sort((a, b) => a.partition - b.partition));
+      expect(high.reduce((sum, h) => sum + Number(h.high), 0)).toBe(1000);
+    }, 120_000);
+
+    test.each(['producer', 'consumer', 'admin'] as const)('a wrong password fails the %s connect with a fatal STREAM_KAFKA_AUTH_FAILED that shows no password, not a hang', async (part) => {
+      // Prepare
+      const wrong = `wrong-${randomUUID()}`;
+      const kafka = await serviceClient(client, { KAFKA_SASL_PASSWORD: wrong });
+      const target = part === 'producer' ? kafka.producer() : part === 'consumer' ? kafka.consumer({ groupId: `g-${suffix()}`, topics: [`t-${suffix()}`] }) : kafka.admin();
+
+      // Act
+      const err = await target.connect().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      await target.disconnect().catch(() => undefined);
+
+      // Assess
+      expect(err).toBeInstanceOf(StreamError);
+      expect(err).toMatchObject({ code: 'STREAM_KAFKA_AUTH_FAILED', retryable: false });
+      expect(isFatal(err)).toBe(true);
+      expect((err as Error).message).toMatch(/SASL authentication failed/);
+      expect((err as Error).message).not.toContain(wrong);
+      expect((err as Error).message).not.toContain(state.credentials.password);
+    }, 60_000);
+  });
 });

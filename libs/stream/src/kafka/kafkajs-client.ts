@@ -5,6 +5,7 @@ import type { IHeaders, KafkaMessage, Message } from 'kafkajs';
 import type { Logger } from 'pino';
 import { StreamError } from '../errors.ts';
 import { backoffDelay } from '../backoff.ts';
+import { withConnectError } from './connect-error.ts';
 import type { Headers, InboundRecord, OutboundRecord } from '../types.ts';
 import type {
   Assignment,
@@ -64,10 +65,11 @@ export function createKafkajsClient(connection: KafkaConnection, logger?: Logger
     },
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },
   });
+  const user = connection.sasl?.username;
   return {
-    consumer: (options) => kafkajsConsumer(kafka, options),
-    producer: (options) => kafkajsProducer(kafka, options ?? {}),
-    admin: () => kafkajsAdmin(kafka),
+    consumer: (options) => withConnectError(kafkajsConsumer(kafka, options), user),
+    producer: (options) => withConnectError(kafkajsProducer(kafka, options ?? {}), user),
+    admin: () => withConnectError(kafkajsAdmin(kafka), user),
     name: 'kafkajs',
   };
 }

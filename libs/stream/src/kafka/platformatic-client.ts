@@ -12,6 +12,7 @@ import type { Message, MessagesStream, SASLMechanismValue } from '@platformatic/
 import type { Logger } from 'pino';
 import { StreamError } from '../errors.ts';
 import type { InboundRecord } from '../types.ts';
+import { withConnectError } from './connect-error.ts';
 import { platformaticProducer, type GroupMember, type PlatformaticBase } from './platformatic-producer.ts';
 import type {
   Assignment,
@@ -60,10 +61,11 @@ export function createPlatformaticClient(connection: KafkaConnection, logger?: L
     const c = members.get(groupId);
     return c && { groupId, generationId: c.generationId, memberId: c.memberId, coordinatorId: c.coordinatorId };
   };
+  const user = connection.sasl?.username;
   return {
-    consumer: (options) => platformaticConsumer(base, options, log, (c) => members.set(options.groupId, c)),
-    producer: (options) => platformaticProducer(base, options ?? {}, member, log),
-    admin: () => platformaticAdmin(base),
+    consumer: (options) => withConnectError(platformaticConsumer(base, options, log, (c) => members.set(options.groupId, c)), user),
+    producer: (options) => withConnectError(platformaticProducer(base, options ?? {}, member, log), user),
+    admin: () => withConnectError(platformaticAdmin(base), user),
     name: 'platformatic',
   };
 }

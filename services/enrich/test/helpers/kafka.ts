@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { createKafkajsClient, startService, type KafkaClient, type OutboundRecord, type ServiceDeps } from '@fleetstream/stream';
-import { brokers, createTopics, readTopic, suffix } from '@fleetstream/test-kit';
+import { createPlatformaticClient } from '@fleetstream/stream/platformatic';
+import { brokers, createTopics, expectSuiteKafkaClient, readTopic, suffix, suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { enrichDefinition, type EnrichConfig, type EnrichService } from '../../src/index.ts';
 
 export { scrapeMetric, suffix, waitFor } from '@fleetstream/test-kit';
 
-export const client = () => createKafkajsClient({ brokers: brokers(), clientId: 'enrich-test' });
+/** A client of the suite's KAFKA_CLIENT (kafkajs unless the run sets platformatic), as enrich's own. */
+export const client = (): KafkaClient =>
+  (suiteKafkaClientEnv().KAFKA_CLIENT === 'platformatic' ? createPlatformaticClient : createKafkajsClient)({ brokers: brokers(), clientId: 'enrich-test' });
 
 /** The topics of one test, each with a random suffix. */
 export interface TestTopics {
@@ -108,6 +111,7 @@ export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: 
   const started = await startService(definition, {
     env: {
       KAFKA_BROKERS: brokers().join(','),
+      ...suiteKafkaClientEnv(),
       HEALTH_PORT: '0',
       LOG_LEVEL: 'warn',
       INPUT_TOPIC: topics.input,
@@ -123,6 +127,7 @@ export async function startEnrich(topics: TestTopics, assetApiUrl: string, env: 
     handleSignals: false,
     logDestination: quiet(),
   });
+  expectSuiteKafkaClient(started.deps.kafka.name);
   return { ...started, enrich: started.service as EnrichService };
 }
 

@@ -1,4 +1,5 @@
 import { startService } from '@fleetstream/stream';
+import { expectSuiteKafkaClient, suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { gatewayDefinition, type GatewayService } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 
@@ -7,6 +8,7 @@ export async function startGateway(env: Record<string, string>) {
   const started = await startService(gatewayDefinition, {
     env: {
       KAFKA_BROKERS: brokers().join(','),
+      ...suiteKafkaClientEnv(),
       HEALTH_PORT: '0',
       GATEWAY_TCP_PORT: '0',
       GATEWAY_HTTP_PORT: '0',
@@ -18,6 +20,7 @@ export async function startGateway(env: Record<string, string>) {
     },
     handleSignals: false,
   });
+  expectSuiteKafkaClient(started.deps.kafka.name);
   const gateway = started.service as GatewayService;
   const metric = async (name: string, labels: Record<string, string>): Promise<number> => {
     const m = started.deps.registry.getSingleMetric(name);

@@ -1,4 +1,5 @@
 import { startService } from '@fleetstream/stream';
+import { expectSuiteKafkaClient, suiteKafkaClientEnv } from '@fleetstream/test-kit';
 import { sqlSourceDefinition } from '../../src/index.ts';
 import { brokers } from './kafka.ts';
 import { PG_URL } from './postgres.ts';
@@ -7,6 +8,7 @@ import { PG_URL } from './postgres.ts';
 export function sourceEnv(opts: { table: string; output: string; checkpoint: string; name: string; extra?: Record<string, string> }): Record<string, string> {
   return {
     KAFKA_BROKERS: brokers().join(','),
+    ...suiteKafkaClientEnv(),
     HEALTH_PORT: '0',
     LOG_LEVEL: 'error',
     SQL_DIALECT: 'postgres',
@@ -29,8 +31,10 @@ export function sourceEnv(opts: { table: string; output: string; checkpoint: str
   };
 }
 
-export function startSource(env: Record<string, string>) {
-  return startService(sqlSourceDefinition, { env, handleSignals: false });
+export async function startSource(env: Record<string, string>) {
+  const started = await startService(sqlSourceDefinition, { env, handleSignals: false });
+  expectSuiteKafkaClient(started.deps.kafka.name);
+  return started;
 }
 
 /** Counts of each key's records (to find duplicates and gaps). */

@@ -84,9 +84,12 @@ export class ChaosPipeline {
         name: 'sql-source',
         script: join(repo, 'services/sql-source/src/index.ts'),
         env: {
-          // sql-source (a transactional source) stays on kafkajs: not yet proven on platformatic under faults.
-          ...common, KAFKA_CLIENT: 'kafkajs', HEALTH_PORT: String(p.sqlSource), SQL_DIALECT: 'postgres', SQL_URL: o.pgUrl, SQL_TABLE: o.names.assetTable, SQL_MODE: 'xid', SQL_DELETED_COLUMN: 'deleted',
-          SOURCE_NAME: `${o.names.prefix}assets`, SQL_FROM_START: 'true', OUTPUT_TOPIC: t.assets, CHECKPOINT_TOPIC: t.checkpoints, SQL_DELAY_MS: '500', POLL_INTERVAL_MS: '250',
+          // On the run's client like the others (chaos-platformatic.test.ts kills and stops it on
+          // platformatic). No SQL_FROM_START: the source name and checkpoint topic are the run's own,
+          // so the first start reads the table from its beginning anyway, and a restart after a
+          // fault resumes from its checkpoint (with it, every restart re-sent the whole table).
+          ...common, HEALTH_PORT: String(p.sqlSource), SQL_DIALECT: 'postgres', SQL_URL: o.pgUrl, SQL_TABLE: o.names.assetTable, SQL_MODE: 'xid', SQL_DELETED_COLUMN: 'deleted',
+          SOURCE_NAME: `${o.names.prefix}assets`, OUTPUT_TOPIC: t.assets, CHECKPOINT_TOPIC: t.checkpoints, SQL_DELAY_MS: '500', POLL_INTERVAL_MS: '250',
         },
         healthPort: p.sqlSource,
       },
