@@ -20,21 +20,17 @@
  * - a gateway linger (GATEWAY_LINGER_MS): a wait that does apply to a lone record; every record's
  *   latency is at least the linger and within the bound that counts it.
  */
-import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
 import { createAssetApiStub, type AssetApiStub } from '@fleetstream/asset-api-stub';
+import { freePort } from '@fleetstream/devstack';
 import { createSimulator } from '@fleetstream/simulator';
-import { brokers, scrapeMetric, startServiceProcess, suffix, waitFor, type ServiceProcess } from '@fleetstream/test-kit';
+import { scrapeMetric, startServiceProcess, suffix, waitFor, type ServiceProcess } from '@fleetstream/test-kit';
+import { applyTopology, contactPoints, pipelineTopics, repo } from './helpers/pipeline.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = `${repo}tools/cli/bin/fleetstream.js`;
-const contactPoints = process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042';
 const id = suffix();
 const prefix = `idle-${id}-`;
 const keyspace = `idle_${id}`;
-const topics = { raw: `${prefix}telemetry.raw`, parsed: `${prefix}telemetry.parsed`, enriched: `${prefix}telemetry.enriched`, dlq: `${prefix}telemetry.dlq`, assets: `${prefix}reference.assets` };
+const topics = pipelineTopics(prefix);
 const E2E = 'fleetstream_end_to_end_latency_seconds';
 
 /** Records sent per configuration, one at a time. */
@@ -81,17 +77,6 @@ const BASELINE: Waits = { lingerMs: 0, fetchMaxWaitMs: 300, minFetchIntervalMs: 
 const LONG_FETCH: Waits = { ...BASELINE, fetchMaxWaitMs: 16 * BASELINE.fetchMaxWaitMs };
 const LINGER: Waits = { ...BASELINE, lingerMs: 800 };
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Pipeline {
@@ -106,12 +91,7 @@ describe('a record entering an idle pipeline is stored within the bound of the w
   let nextImei = 356_307_093_000_000 + Math.floor(Math.random() * 100_000) * 100;
 
   beforeAll(async () => {
-    const topo = spawnSync(process.execPath, [BIN, 'topology', 'apply', '--topic-prefix', prefix], {
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: brokers().join(','), CASSANDRA_CONTACT_POINTS: contactPoints, CASSANDRA_KEYSPACE: keyspace },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    if (topo.status !== 0) throw new Error(`topology apply failed: ${topo.stderr}`);
+    applyTopology(prefix, keyspace);
     stub = await createAssetApiStub({ port: 0, host: '127.0.0.1', latencyMs: 0 });
     cql = new cassandra.Client({ contactPoints: contactPoints.split(','), localDataCenter: 'datacenter1', keyspace });
     await cql.connect();
