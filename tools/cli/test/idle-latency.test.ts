@@ -103,40 +103,52 @@ describe('a record entering an idle pipeline is stored within the bound of the w
     await cql?.shutdown();
   }, 60_000);
 
-  /** Starts gateway, parse, enrich and store with `w` (same consumer groups each time: a run goes on where the last one committed). */
+  /**
+   * Starts store, enrich, parse and gateway with `w` (same consumer groups each time: a run goes on
+   * where the last one committed). On a failure it stops what it started, so no member of an
+   * earlier run stays in a group to share the partitions of the next.
+   */
   async function startPipeline(w: Waits): Promise<Pipeline> {
     const procs: ServiceProcess[] = [];
+    const stop = async () => {
+      for (const proc of [...procs].reverse()) {
+        proc.child.kill('SIGTERM');
+        await proc.exited;
+      }
+    };
     const consumer = (name: string) => ({
       CONSUMER_GROUP: `${prefix}${name}`,
       DLQ_TOPIC: topics.dlq,
       FETCH_MAX_WAIT_MS: String(w.fetchMaxWaitMs),
       MIN_FETCH_INTERVAL_MS: String(w.minFetchIntervalMs),
     });
-    const tcpPort = await freePort();
-    const specs: [string, Record<string, string>][] = [
-      ['store', { ...consumer('store'), INPUT_TOPIC: topics.enriched, CASSANDRA_CONTACT_POINTS: contactPoints, CASSANDRA_KEYSPACE: keyspace }],
-      ['enrich', { ...consumer('enrich'), INPUT_TOPIC: topics.parsed, OUTPUT_TOPIC: topics.enriched, REFERENCE_TOPIC: topics.assets, ASSET_API_URL: stub.url, ENRICH_TIMEOUT_MS: String(w.enrichTimeoutMs) }],
-      ['parse', { ...consumer('parse'), INPUT_TOPIC: topics.raw, OUTPUT_TOPIC: topics.parsed }],
-      ['gateway', { RAW_TOPIC: topics.raw, DLQ_TOPIC: topics.dlq, GATEWAY_TCP_PORT: String(tcpPort), GATEWAY_HTTP_PORT: '0', GATEWAY_UDP_ENABLED: 'false', GATEWAY_LINGER_MS: String(w.lingerMs) }],
-    ];
-    const ports = new Map<string, number>();
-    for (const [name, env] of specs) {
+    const start = async (name: string, env: Record<string, string>) => {
       const proc = startServiceProcess(`${repo}services/${name}/src/index.ts`, env);
       procs.push(proc);
       const port = await proc.healthPort;
-      ports.set(name, port);
       await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, `${name} ready`, 120_000, 250);
-    }
-    return {
-      tcpPort,
-      storeHealthPort: ports.get('store')!,
-      async stop() {
-        for (const proc of [...procs].reverse()) {
-          proc.child.kill('SIGTERM');
-          await proc.exited;
-        }
-      },
+      return port;
     };
+    try {
+      const storeHealthPort = await start('store', { ...consumer('store'), INPUT_TOPIC: topics.enriched, CASSANDRA_CONTACT_POINTS: contactPoints, CASSANDRA_KEYSPACE: keyspace });
+      await start('enrich', { ...consumer('enrich'), INPUT_TOPIC: topics.parsed, OUTPUT_TOPIC: topics.enriched, REFERENCE_TOPIC: topics.assets, ASSET_API_URL: stub.url, ENRICH_TIMEOUT_MS: String(w.enrichTimeoutMs) });
+      await start('parse', { ...consumer('parse'), INPUT_TOPIC: topics.raw, OUTPUT_TOPIC: topics.parsed });
+      // The TCP port is picked before the gateway binds it: on a busy machine another process may
+      // take it in between, so a port found taken is picked again.
+      for (let attempt = 1; ; attempt++) {
+        const tcpPort = await freePort();
+        try {
+          await start('gateway', { RAW_TOPIC: topics.raw, DLQ_TOPIC: topics.dlq, GATEWAY_TCP_PORT: String(tcpPort), GATEWAY_HTTP_PORT: '0', GATEWAY_UDP_ENABLED: 'false', GATEWAY_LINGER_MS: String(w.lingerMs) });
+          return { tcpPort, storeHealthPort, stop };
+        } catch (err) {
+          if (attempt >= 3 || !/EADDRINUSE/.test(String(err))) throw err;
+          procs.pop();
+        }
+      }
+    } catch (err) {
+      await stop();
+      throw err;
+    }
   }
 
   /** Sends one packet of one record over Teltonika TCP and returns its latency from the row's own timestamps. */
@@ -174,7 +186,10 @@ describe('a record entering an idle pipeline is stored within the bound of the w
         await sleep(IDLE_GAP_MS);
         latencies.push(await sendOneAndMeasure(pipeline.tcpPort));
       }
-      const count = (await scrapeMetric(pipeline.storeHealthPort, `${E2E}_count`)) - before.count;
+      // The store observes a record's latency right after its write resolved, a moment after the row is readable.
+      const counted = () => scrapeMetric(pipeline.storeHealthPort, `${E2E}_count`);
+      await waitFor(async () => (await counted()) - before.count >= RECORDS, `the store's ${E2E} to count ${RECORDS} records`, 10_000).catch(() => undefined);
+      const count = (await counted()) - before.count;
       const sumMs = ((await scrapeMetric(pipeline.storeHealthPort, `${E2E}_sum`)) - before.sum) * 1000;
       return { latencies, exported: { count, sumMs } };
     } finally {
