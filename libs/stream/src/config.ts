@@ -82,6 +82,12 @@ export const consumerConfigShape = {
   MAX_BYTES_PER_SEC: env.int(0, { min: 0 }),
   MAX_IN_FLIGHT: env.int(5_000, { min: 1 }),
   COMMIT_INTERVAL_MS: env.int(1_000, { min: 10, max: 60_000 }),
+  /**
+   * Longest time the broker holds a fetch while it has no record for it (the fetch asks for 1 byte,
+   * so a record that arrives ends the wait at once): a bound of the wait of a record on an idle
+   * topic, not a delay every record pays (docs/architecture.md, "Latency at low load").
+   */
+  FETCH_MAX_WAIT_MS: env.int(500, { min: 10, max: 30_000 }),
   /** Partition batches of one fetch handled at once: kafkajs fetches again only when all of a fetch are done, so fewer than the partitions a member owns makes a fetch's batches wait in rounds (12: the topology's partitions). */
   PARTITIONS_CONCURRENCY: env.int(12, { min: 1, max: 256 }),
   /** How often the consumer lag is read from the broker (end offsets against the position). */

@@ -37,6 +37,7 @@ export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options
     topics: options.topics,
     fromBeginning: options.fromBeginning ?? true,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
+    maxWaitMs: config.FETCH_MAX_WAIT_MS,
   });
   const runner = new ConsumerRunner({
     consumer,

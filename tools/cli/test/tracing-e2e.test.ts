@@ -5,23 +5,20 @@
  * trace collector running in this test; the simulator sends over Teltonika TCP, plain fetch over
  * HTTP JSON, and `fleetstream dlq replay` re-sends a dead letter.
  */
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import cassandra from 'cassandra-driver';
 import { createAssetApiStub, type AssetApiStub } from '@fleetstream/asset-api-stub';
 import { freePort } from '@fleetstream/devstack';
 import { createSimulator } from '@fleetstream/simulator';
 import { brokers, produce, readTopic, startServiceProcess, suffix, waitFor, type ServiceProcess } from '@fleetstream/test-kit';
 import { createTraceCollector, type CollectedSpan, type TraceCollector } from '@fleetstream/trace-collector';
+import { applyTopology, BIN, contactPoints, pipelineTopics, repo } from './helpers/pipeline.ts';
 
-const repo = fileURLToPath(new URL('../../../', import.meta.url));
-const BIN = `${repo}tools/cli/bin/fleetstream.js`;
-const contactPoints = process.env.CASSANDRA_CONTACT_POINTS ?? '127.0.0.1:19042';
 const id = suffix();
 const prefix = `e2e-${id}-`;
 const keyspace = `e2e_${id}`;
-const topics = { raw: `${prefix}telemetry.raw`, parsed: `${prefix}telemetry.parsed`, enriched: `${prefix}telemetry.enriched`, dlq: `${prefix}telemetry.dlq`, assets: `${prefix}reference.assets` };
+const topics = pipelineTopics(prefix);
 const TOKEN = 'e2e-token';
 const HOPS = ['gateway', 'parse', 'enrich', 'store'] as const;
 
@@ -66,12 +63,7 @@ describe('traces end to end through gateway, parse, enrich and store', () => {
   let httpPort: number;
 
   beforeAll(async () => {
-    const topo = spawnSync(process.execPath, [BIN, 'topology', 'apply', '--topic-prefix', prefix], {
-      env: { PATH: process.env.PATH, KAFKA_BROKERS: brokers().join(','), CASSANDRA_CONTACT_POINTS: contactPoints, CASSANDRA_KEYSPACE: keyspace },
-      encoding: 'utf8',
-      timeout: 120_000,
-    });
-    if (topo.status !== 0) throw new Error(`topology apply failed: ${topo.stderr}`);
+    applyTopology(prefix, keyspace);
     collector = await createTraceCollector({ port: 0, host: '127.0.0.1' });
     stub = await createAssetApiStub({ port: 0, host: '127.0.0.1' });
     [tcpPort, httpPort] = [await freePort(), await freePort()];
