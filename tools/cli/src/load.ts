@@ -18,6 +18,7 @@ import { LOAD_USAGE, parseLoadArgs, type LoadCliOptions } from './load/load-opti
 import { UsageError } from './errors.ts';
 import { measureIdleCpu, rssPerService, runLadder, type LoadStep } from './load/load-steps.ts';
 import { loadChartSvg } from './load/load-chart.ts';
+import { assertPortsFree, loadPorts } from './load/load-ports.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -55,7 +56,10 @@ export async function runLoad(args: string[]): Promise<number> {
   let code = 0;
   try {
     say(`Kafka ${state.kafka.brokers}, Cassandra ${state.cassandra.contactPoints}; logs in ${runDir}`);
+    const ports = loadPorts(o.portBase);
+    await assertPortsFree(ports);
     const pipeline = await startPipeline(supervisor, {
+      ports,
       kafkaBrokers: state.kafka.brokers,
       cassandraContactPoints: state.cassandra.contactPoints,
       pgUrl: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
