@@ -13,7 +13,7 @@ export interface CqlStatement {
   params: unknown[];
 }
 
-/** One call to Cassandra: a statement, or an unlogged batch (one partition); `rows` counts toward the rows-written metric. */
+/** One call to Cassandra: a statement, or an unlogged batch (keep it to a few partitions); `rows` counts toward the rows-written metric. */
 export type CqlCall = { statement: CqlStatement; rows: number } | { batch: CqlStatement[]; rows: number };
 
 /** Options of a write (the subset of cassandra-driver's QueryOptions the sink sets). */

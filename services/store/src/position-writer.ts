@@ -1,5 +1,5 @@
 import cassandra from 'cassandra-driver';
-import { CqlWriter, type AdaptiveConcurrency, type CqlCall, type CqlClient } from '@fleetstream/stream';
+import { CqlWriter, type AdaptiveConcurrency, type CqlCall, type CqlClient, type CqlStatement } from '@fleetstream/stream';
 import { dayOf, type StoredEvent } from './event.ts';
 
 const POSITION_COLUMNS = [
@@ -20,47 +20,60 @@ const marks = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 const ioText = (io: Record<string, unknown> | undefined) => (io === undefined ? undefined : JSON.stringify(io));
 
 /**
- * The CQL calls that write enriched events: positions_by_device_day (unlogged batches of at most
- * `maxBatchRows`, each within one (device_id, day) partition), device_days (the day index of the
- * read path) and asset_latest_state (USING TIMESTAMP = event time in µs, newest event of the chunk
- * per device). Every statement is idempotent, so a retry or a replay writes the same cells. The
- * Cassandra sink of libs/stream runs them (prepared, adaptive concurrency, back-off).
+ * The CQL calls that write enriched events: one unlogged batch per device of the chunk, holding its
+ * positions_by_device_day rows, its device_days rows (the day index of the read path) and its
+ * asset_latest_state upsert (USING TIMESTAMP = event time in µs, the device's newest event of the
+ * chunk), cut after `maxBatchStatements` statements (positions first). Every statement is
+ * idempotent, so a retry or a replay writes the same cells.
+ *
+ * One request per device instead of one per table: device_days and asset_latest_state share the
+ * partition key (device_id), so Cassandra applies them as one mutation beside the positions
+ * partition's, and a device's event costs one request and two mutations where three statements
+ * cost three of each (the pipeline's small chunks hold about one event per device). A batch spans
+ * at most the device's day partitions plus one, far under Cassandra's warning for unlogged
+ * batches across partitions (10); it is not atomic across them, which an idempotent retry covers.
+ * The Cassandra sink of libs/stream runs them (prepared, adaptive concurrency, back-off).
  */
-export function positionStatements(keyspace: string, maxBatchRows = 16): (events: StoredEvent[]) => CqlCall[] {
+export function positionStatements(keyspace: string, maxBatchStatements = 16): (events: StoredEvent[]) => CqlCall[] {
   const insertPosition = `INSERT INTO ${keyspace}.positions_by_device_day (${POSITION_COLUMNS.join(', ')}) VALUES (${marks(POSITION_COLUMNS.length)})`;
   const insertDay = `INSERT INTO ${keyspace}.device_days (device_id, day) VALUES (?, ?)`;
   const upsertLatest = `INSERT INTO ${keyspace}.asset_latest_state (${LATEST_COLUMNS.join(', ')}) VALUES (${marks(LATEST_COLUMNS.length)}) USING TIMESTAMP ?`;
   return (events) => {
-    const partitions = new Map<string, { deviceId: string; day: string; rows: unknown[][] }>();
-    const newest = new Map<string, StoredEvent>();
+    const devices = new Map<string, { positions: CqlStatement[]; days: Set<string>; newest: StoredEvent }>();
     for (const e of events) {
       const day = dayOf(e.eventTime);
-      const key = `${e.deviceId}\u0000${day}`;
-      let p = partitions.get(key);
-      if (!p) partitions.set(key, (p = { deviceId: e.deviceId, day, rows: [] }));
-      p.rows.push(positionParams(e, day));
-      const n = newest.get(e.deviceId);
-      if (!n || e.eventTime > n.eventTime || (e.eventTime === n.eventTime && e.eventId > n.eventId)) newest.set(e.deviceId, e);
+      let d = devices.get(e.deviceId);
+      if (!d) devices.set(e.deviceId, (d = { positions: [], days: new Set(), newest: e }));
+      d.positions.push({ query: insertPosition, params: positionParams(e, day) });
+      d.days.add(day);
+      const n = d.newest;
+      if (e.eventTime > n.eventTime || (e.eventTime === n.eventTime && e.eventId > n.eventId)) d.newest = e;
     }
     const calls: CqlCall[] = [];
-    for (const p of partitions.values()) {
-      for (let i = 0; i < p.rows.length; i += maxBatchRows) {
-        const slice = p.rows.slice(i, i + maxBatchRows);
-        calls.push(slice.length === 1 ? { statement: { query: insertPosition, params: slice[0]! }, rows: 1 } : { batch: slice.map((params) => ({ query: insertPosition, params })), rows: slice.length });
+    for (const [deviceId, d] of devices) {
+      // Positions first: a missing table is then reported as positions_by_device_day's.
+      d.positions.sort(byPartition);
+      const statements = [...d.positions, ...[...d.days].map((day) => ({ query: insertDay, params: [deviceId, day] })), { query: upsertLatest, params: latestParams(d.newest) }];
+      const positions = d.positions.length;
+      for (let i = 0; i < statements.length; i += maxBatchStatements) {
+        const slice = statements.slice(i, i + maxBatchStatements);
+        const rows = Math.max(0, Math.min(positions, i + maxBatchStatements) - i);
+        calls.push(slice.length === 1 ? { statement: slice[0]!, rows } : { batch: slice, rows });
       }
-      calls.push({ statement: { query: insertDay, params: [p.deviceId, p.day] }, rows: 0 });
     }
-    for (const e of newest.values()) calls.push({ statement: { query: upsertLatest, params: latestParams(e) }, rows: 0 });
     return calls;
   };
 }
+
+/** Orders a device's position statements by day (params[1]), so a cut batch touches as few partitions as it can. */
+const byPartition = (a: CqlStatement, b: CqlStatement) => (a.params[1] === b.params[1] ? 0 : String(a.params[1]) < String(b.params[1]) ? -1 : 1);
 
 /** Options of {@link PositionWriter}. */
 export interface PositionWriterOptions {
   sink: CqlClient;
   keyspace: string;
   concurrency: AdaptiveConcurrency;
-  /** Rows per unlogged single-partition batch (keeps batches under Cassandra's size warning). */
+  /** Statements per unlogged batch (keeps batches under Cassandra's size warning). */
   maxBatchRows?: number;
   /** Every retryable failure (overloads included) before it is retried. */
   onRetry?: (err: unknown) => void;

@@ -136,7 +136,7 @@ describe('PositionWriter (fake sink)', () => {
     ...Array.from({ length: 3 }, (_, i) => enrichedEvent('dev-b', day1 + i * 1000, 200 + i)),
   ].map((e) => decodeStoredEvent(Buffer.from(JSON.stringify(e))));
 
-  test('batches only rows of one (device_id, day) partition and writes the newest state of each device with its event time in µs', async () => {
+  test('writes each device in its own unlogged batches (positions, then its days, then its newest state with the event time in µs), at most 16 statements each', async () => {
     // Prepare
     const { sink, writes } = fakeSink(0);
     const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }), maxBatchRows: 16 });
@@ -145,17 +145,39 @@ describe('PositionWriter (fake sink)', () => {
     await writer.write([...events].reverse());
 
     // Assess
-    const positions = writes.filter((w) => w[0]!.query.includes('positions_by_device_day'));
-    for (const w of positions) expect(new Set(w.map((s) => `${String(s.params[0])}/${String(s.params[1])}`)).size).toBe(1);
-    expect(positions.map((w) => w.length).sort((a, b) => a - b)).toEqual([3, 5, 8, 16, 16]);
-    expect(positions.flat()).toHaveLength(48);
-    const days = writes.filter((w) => w[0]!.query.includes('device_days')).map((w) => w[0]!.params);
+    for (const w of writes) expect(new Set(w.map((s) => String(s.params[0]))).size).toBe(1);
+    const table = (s: { query: string }) => /INTO ks\.(\w+)/.exec(s.query)![1];
+    const shapes = writes.map((w) => `${String(w[0]!.params[0])}: ${w.map(table).join(',')}`).sort();
+    const positions16 = Array.from({ length: 16 }, () => 'positions_by_device_day').join(',');
+    const positions13 = Array.from({ length: 13 }, () => 'positions_by_device_day').join(',');
+    const positions3 = Array.from({ length: 3 }, () => 'positions_by_device_day').join(',');
+    expect(shapes).toEqual([`dev-a: ${positions13},device_days,device_days,asset_latest_state`, `dev-a: ${positions16}`, `dev-a: ${positions16}`, `dev-b: ${positions3},device_days,asset_latest_state`].sort());
+    const all = writes.flat();
+    expect(all.filter((s) => table(s) === 'positions_by_device_day')).toHaveLength(48);
+    // A device's positions are ordered by day, so the cut batches hold one day each where they can.
+    const aPositions = all.filter((s) => table(s) === 'positions_by_device_day' && s.params[0] === 'dev-a').map((s) => String(s.params[1]));
+    expect(aPositions).toEqual([...Array.from({ length: 40 }, () => '2024-05-01'), ...Array.from({ length: 5 }, () => '2024-05-02')]);
+    const days = all.filter((s) => table(s) === 'device_days').map((s) => s.params);
     expect(days.sort()).toEqual([['dev-a', '2024-05-01'], ['dev-a', '2024-05-02'], ['dev-b', '2024-05-01']]);
-    const latest = writes.filter((w) => w[0]!.query.includes('asset_latest_state')).map((w) => w[0]!);
+    const latest = all.filter((s) => table(s) === 'asset_latest_state');
     expect(latest.every((s) => s.query.endsWith('USING TIMESTAMP ?'))).toBe(true);
     const byDevice = new Map(latest.map((s) => [s.params[0], { eventId: s.params[2], ts: String(s.params[s.params.length - 1]) }]));
     expect(byDevice.get('dev-a')).toEqual({ eventId: testEventId('dev-a', day2 + 4000, 104), ts: String((day2 + 4000) * 1000) });
     expect(byDevice.get('dev-b')).toEqual({ eventId: testEventId('dev-b', day1 + 2000, 202), ts: String((day1 + 2000) * 1000) });
+  });
+
+  test('counts only position rows as rows written, one call per 16 statements of a device', async () => {
+    // Prepare
+    const { sink, writes } = fakeSink(0);
+    const rows: number[] = [];
+    const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }), maxBatchRows: 16, onWrite: (_s, n) => rows.push(n) });
+
+    // Act
+    await writer.write(events);
+
+    // Assess
+    expect(rows.reduce((a, b) => a + b, 0)).toBe(48);
+    expect(writes).toHaveLength(4);
   });
 
   test('write timeouts lower the concurrency and are retried until every row is written, none lost', async () => {
@@ -180,7 +202,8 @@ describe('PositionWriter (fake sink)', () => {
 
   test('a non-overload failure rejects the write (the consumer retries the chunk uncommitted)', async () => {
     // Prepare
-    const sink: CqlClient = { execute: async () => Promise.reject(new ResponseError(0x2200, 'Undefined column name')), batch: async () => undefined };
+    const refuse = async () => Promise.reject(new ResponseError(0x2200, 'Undefined column name'));
+    const sink: CqlClient = { execute: refuse, batch: refuse };
     const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }) });
 
     // Act

@@ -16,8 +16,9 @@ import { startPipeline } from './demo/pipeline.ts';
 import { formatTable } from './format-table.ts';
 import { LOAD_USAGE, parseLoadArgs, type LoadCliOptions } from './load/load-options.ts';
 import { UsageError } from './errors.ts';
-import { rssPerService, runLadder, type LoadStep } from './load/load-steps.ts';
+import { measureIdleCpu, rssPerService, runLadder, type LoadStep } from './load/load-steps.ts';
 import { loadChartSvg } from './load/load-chart.ts';
+import { assertPortsFree, loadPorts } from './load/load-ports.ts';
 
 const repo = new URL('../../../', import.meta.url).pathname;
 
@@ -25,11 +26,11 @@ const repo = new URL('../../../', import.meta.url).pathname;
 export function renderLoadTable(steps: LoadStep[], sustainable: number): string {
   const rows = steps.map((s) => [
     String(s.rate), String(s.ackedPerSec), String(s.e2e.p50Ms ?? '–'), String(s.e2e.p99Ms ?? '–'), String(s.e2e.maxMs ?? '–'),
-    Object.values(s.lag).map((l) => l.end).join('/'), String(s.cpuMsPerEvent.all), s.sustainable ? 'yes' : `no: ${s.why.join('; ')}`,
+    Object.values(s.lag).map((l) => l.end).join('/'), String(s.cpuMsPerEvent.all), String(s.cpuMsPerEventAboveIdle?.all ?? '–'), s.sustainable ? 'yes' : `no: ${s.why.join('; ')}`,
   ]);
   const rss = rssPerService(steps);
   const each = Object.entries(rss.byService).map(([n, mb]) => `${n} ${mb}`).join(', ');
-  return `${formatTable(['offered/s', 'acked/s', 'e2e p50 ms', 'p99 ms', 'max ms <=', 'lag p/e/s', 'CPU ms/event', 'sustainable'], rows)}\nsustainable rate: ${sustainable} events/s\nrss-mb-per-service: ${rss.maxMb} MB (highest RSS over the steps: ${each})`;
+  return `${formatTable(['offered/s', 'acked/s', 'e2e p50 ms', 'p99 ms', 'max ms <=', 'lag p/e/s', 'CPU ms/event', 'above idle', 'sustainable'], rows)}\nsustainable rate: ${sustainable} events/s\nrss-mb-per-service: ${rss.maxMb} MB (highest RSS over the steps: ${each})`;
 }
 
 export async function runLoad(args: string[]): Promise<number> {
@@ -55,7 +56,10 @@ export async function runLoad(args: string[]): Promise<number> {
   let code = 0;
   try {
     say(`Kafka ${state.kafka.brokers}, Cassandra ${state.cassandra.contactPoints}; logs in ${runDir}`);
+    const ports = loadPorts(o.portBase);
+    await assertPortsFree(ports);
     const pipeline = await startPipeline(supervisor, {
+      ports,
       kafkaBrokers: state.kafka.brokers,
       cassandraContactPoints: state.cassandra.contactPoints,
       pgUrl: process.env.PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
@@ -65,13 +69,20 @@ export async function runLoad(args: string[]): Promise<number> {
       onReady: (name) => say(`${name} ready`),
       stopping: () => stopping,
     });
+    const serverPids = { kafka: state.kafka.pid, cassandra: state.cassandra.pid };
+    let idleCpuPerSecond: Record<string, number> | undefined;
+    if (o.idleSeconds > 0) {
+      say(`idle for ${o.idleSeconds} s: each process's CPU with nothing offered`);
+      idleCpuPerSecond = await measureIdleCpu(supervisor, serverPids, o.idleSeconds);
+    }
     const { steps, sustainable } = await runLadder(supervisor, pipeline, o.rates, {
+      idleCpuPerSecond,
       devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, runDir, kafkaBrokers: state.kafka.brokers,
-      serverPids: { kafka: state.kafka.pid, cassandra: state.cassandra.pid }, say, stopping: () => stopping,
+      serverPids, say, stopping: () => stopping,
     });
     const json = o.json ?? join(runDir, 'load.json');
     const svg = o.svg ?? join(runDir, 'load.svg');
-    writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), env: o.env, devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, sustainable, rssMbPerService: rssPerService(steps), steps }, null, 2)}\n`);
+    writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), env: o.env, devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, idleCpuPerSecond, sustainable, rssMbPerService: rssPerService(steps), steps }, null, 2)}\n`);
     writeFileSync(svg, loadChartSvg(steps, sustainable));
     process.stdout.write(`${renderLoadTable(steps, sustainable)}\n`);
     say(`results in ${json}, chart in ${svg}`);

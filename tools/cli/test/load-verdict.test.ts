@@ -1,6 +1,6 @@
 import { parseLoadArgs } from '../src/load/load-options.ts';
 import { UsageError } from '../src/errors.ts';
-import { e2eWindow, rssPerService, sustainableRate, verdict, type LoadStep } from '../src/load/load-steps.ts';
+import { aboveIdle, e2eWindow, rssPerService, sustainableRate, verdict, type LoadStep } from '../src/load/load-steps.ts';
 import { loadChartSvg } from '../src/load/load-chart.ts';
 import { parsePromText } from '../src/demo/prom-text.ts';
 import type { Snapshot } from '../src/demo/view.ts';
@@ -68,6 +68,22 @@ describe('the load test verdict', () => {
     expect(() => parseLoadArgs(['--devices', '0'])).toThrow(UsageError);
     expect(parseLoadArgs(['--env', 'PARTITIONS_CONCURRENCY=4', '--env', 'MAX_RECORDS_PER_BATCH=100']).env).toEqual({ PARTITIONS_CONCURRENCY: '4', MAX_RECORDS_PER_BATCH: '100' });
     expect(() => parseLoadArgs(['--env', 'oops'])).toThrow(new UsageError('--env takes NAME=value, got "oops"'));
+    expect(parseLoadArgs([]).idleSeconds).toBe(10);
+    expect(parseLoadArgs(['--idle-seconds', '0']).idleSeconds).toBe(0);
+    expect(() => parseLoadArgs(['--idle-seconds', '1.5'])).toThrow(new UsageError('--idle-seconds must be a whole number >= 0, got "1.5"'));
+  });
+
+  test('CPU above idle takes off what each process uses with nothing offered over the step, never below zero', () => {
+    // Prepare: 20 s, 4,000 events; Kafka idles at 0.1 CPU-s/s, Cassandra at 0.3, the simulator is not running when idle
+    const cpu = { kafka: 4, cassandra: 5, simulator: 2, parse: 0.1 };
+    const idle = { kafka: 0.1, cassandra: 0.3, parse: 0.01 };
+    const perEvent = (s: number) => Math.round((s * 1000 * 1000) / 4000) / 1000;
+
+    // Act
+    const above = aboveIdle(cpu, idle, 20, perEvent);
+
+    // Assess: kafka (4 - 2) / 4000 = 0.5 ms, cassandra (5 - 6 -> 0), simulator 2 / 4000, parse (0.1 - 0.2 -> 0)
+    expect(above).toEqual({ kafka: 0.5, cassandra: 0, simulator: 0.5, parse: 0, all: 1 });
   });
 
   test('the chart draws offered, acked, p50 and p99 for every step and marks the sustainable rate', () => {

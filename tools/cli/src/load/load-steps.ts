@@ -27,6 +27,12 @@ export interface LoadStep {
   cpuSeconds: Record<string, number>;
   /** CPU milliseconds per acked event, per process and in all. */
   cpuMsPerEvent: Record<string, number>;
+  /**
+   * The same above each process's idle use (measured before the first step, {@link measureIdleCpu}):
+   * what the events cost, without the timers, polls and background work that run whatever the
+   * rate and weigh on the figure when few events pass. Absent when no idle use was measured.
+   */
+  cpuMsPerEventAboveIdle?: Record<string, number>;
   /** Highest RSS per process over the step (MB). */
   rssMb: Record<string, number>;
   /** The step's verdict: acked = offered (within the ramp's 3 %), lag did not grow, e2e p99 < 1 s. */
@@ -45,6 +51,8 @@ export interface LoadOptions {
   serverPids: Record<string, number>;
   /** Longest wait for the lag to reach 0 after a step. */
   drainLimitSeconds?: number;
+  /** CPU-seconds per second per process with the pipeline idle ({@link measureIdleCpu}). */
+  idleCpuPerSecond?: Record<string, number>;
   say: (msg: string) => void;
   stopping?: () => boolean;
 }
@@ -72,6 +80,7 @@ function pids(supervisor: Supervisor, servers: Record<string, number>): Record<s
 export async function runLoadStep(supervisor: Supervisor, pipeline: Pipeline, rate: number, o: LoadOptions): Promise<LoadStep> {
   const before = await scrape(pipeline.metricPorts);
   const meter = new CpuMeter(() => pids(supervisor, o.serverPids));
+  const meteredFrom = performance.now();
   const jsonFile = join(o.runDir, `simulator-${rate}.json`);
   const sim = startSimulator(supervisor, pipeline, {
     devices: o.devices,
@@ -98,6 +107,7 @@ export async function runLoadStep(supervisor: Supervisor, pipeline: Pipeline, ra
     for (const [n, v] of Object.entries(lagOf(last))) lag[n]!.max = Math.max(lag[n]!.max, v);
   }
   const cpu = meter.used();
+  const meteredSeconds = (performance.now() - meteredFrom) / 1000;
   for (const [n, v] of Object.entries(lagOf(last))) lag[n]!.end = v;
   const fedAt = Date.now();
   let drainSeconds: number | undefined;
@@ -127,6 +137,7 @@ export async function runLoadStep(supervisor: Supervisor, pipeline: Pipeline, ra
     drainSeconds,
     cpuSeconds: Object.fromEntries(Object.entries(cpu).map(([n, s]) => [n, round(s, 2)])),
     cpuMsPerEvent: { ...Object.fromEntries(Object.entries(cpu).map(([n, s]) => [n, perEvent(s)])), all: perEvent(totalCpu) },
+    cpuMsPerEventAboveIdle: o.idleCpuPerSecond ? aboveIdle(cpu, o.idleCpuPerSecond, meteredSeconds, perEvent) : undefined,
     rssMb: Object.fromEntries(Object.entries(rss).map(([n, mb]) => [n, Math.round(mb)])),
     sustainable: false,
     why: [],
@@ -134,6 +145,25 @@ export async function runLoadStep(supervisor: Supervisor, pipeline: Pipeline, ra
   step.why = verdict(step);
   step.sustainable = step.why.length === 0;
   return step;
+}
+
+/** Per process, CPU-seconds above its idle use over `seconds`, as ms per event; and in all. */
+export function aboveIdle(cpu: Record<string, number>, idlePerSecond: Record<string, number>, seconds: number, perEvent: (s: number) => number): Record<string, number> {
+  const above = Object.fromEntries(Object.entries(cpu).map(([n, s]) => [n, Math.max(0, s - (idlePerSecond[n] ?? 0) * seconds)]));
+  return { ...Object.fromEntries(Object.entries(above).map(([n, s]) => [n, perEvent(s)])), all: perEvent(Object.values(above).reduce((a, b) => a + b, 0)) };
+}
+
+/**
+ * Each process's CPU-seconds per second over `seconds` with the pipeline running and nothing
+ * offered (the services' polls, timers and metrics, Kafka's and Cassandra's background work).
+ */
+export async function measureIdleCpu(supervisor: Supervisor, serverPids: Record<string, number>, seconds: number): Promise<Record<string, number>> {
+  const meter = new CpuMeter(() => pids(supervisor, serverPids));
+  const t0 = performance.now();
+  await sleep(seconds * 1000);
+  const used = meter.used();
+  const elapsed = (performance.now() - t0) / 1000;
+  return Object.fromEntries(Object.entries(used).map(([n, s]) => [n, round(s / elapsed, 4)]));
 }
 
 /**
