@@ -119,7 +119,7 @@ export class SinkFatalError extends StreamError {
   }
 }
 
-type Fields = { name?: unknown; code?: unknown; type?: unknown; message?: unknown; retryable?: unknown; retriable?: unknown; cause?: unknown; innerErrors?: unknown };
+type Fields = { name?: unknown; code?: unknown; type?: unknown; apiId?: unknown; message?: unknown; retryable?: unknown; retriable?: unknown; cause?: unknown; innerErrors?: unknown };
 
 /** The error and what it wraps (the classifications below and the Kafka adapters read it): `cause`, AggregateError's `errors`, cassandra-driver's `innerErrors` (depth-bounded). */
 export function* errorChain(err: unknown, depth = 0): Generator<Fields & object> {
@@ -178,10 +178,17 @@ function fatalInner(e: Fields): boolean {
 }
 
 /** One error alone: does it say the sink itself cannot work? */
+/** A Kafka protocol error's name (e.g. TOPIC_AUTHORIZATION_FAILED) on either client, else ''. */
+function kafkaErrorName(e: Fields): string {
+  if (typeof e.type === 'string') return e.type;
+  return typeof e.apiId === 'string' ? e.apiId : '';
+}
+
 function fatalOne(e: Fields): boolean {
   if (e.code === 'STREAM_SINK_FATAL' || e.code === 'STREAM_KAFKA_AUTH_FAILED') return true;
   if (e.name === 'KafkaJSSASLAuthenticationError') return true;
-  if (typeof e.type === 'string' && KAFKA_FATAL_TYPES.has(e.type)) return true;
+  // The Kafka error's name: kafkajs' `type`, @platformatic/kafka's ProtocolError `apiId`.
+  if (KAFKA_FATAL_TYPES.has(kafkaErrorName(e))) return true;
   if (e.name === 'AuthenticationError') return true; // cassandra-driver: bad credentials
   if (e.name === 'NoHostAvailableError') return fatalInner(e);
   if (e.name === 'ResponseError' && typeof e.code === 'number') {
@@ -213,7 +220,7 @@ export function isFatal(err: unknown): boolean {
  */
 export function isRetryable(err: unknown): boolean {
   if (isFatal(err)) return false;
-  for (const e of errorChain(err)) if (typeof e.type === 'string' && KAFKA_RECORD_TYPES.has(e.type)) return false;
+  for (const e of errorChain(err)) if (KAFKA_RECORD_TYPES.has(kafkaErrorName(e))) return false;
   return retryableOne(err, 0);
 }
 

@@ -7,5 +7,5 @@ export { upSecure, downSecure, secureStatus, secureEnv, passwordFileOf, defaultS
 export type { SecureUpOptions, SecureStackState, SecureStackStatus, SecurePorts, SecureServer } from './secure.ts';
 export type { TlsMaterial } from './tls.ts';
 export { startCassandraNode, overloadNodePorts, overloadNodePortVariables } from './cassandra-node.ts';
-export { freePort } from './process.ts';
+export { freePort, isPortFree } from './process.ts';
 export type { CassandraNode, CassandraNodeOptions, CassandraNodePorts } from './cassandra-node.ts';

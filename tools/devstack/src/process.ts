@@ -22,15 +22,18 @@ export function commandLine(pid: number): string {
   }
 }
 
+/** Whether nothing listens on `port` of 127.0.0.1 (nor on every address) right now. */
+export function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
 /** Throws PORT_TAKEN naming the port and the variable that moves it. */
 export async function assertPortFree(port: number, what: string, variable: string): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const server = createServer();
-    server.once('error', () =>
-      reject(new DevstackError('DEVSTACK_PORT_TAKEN', `port ${port} (${what}) is taken by another process: stop it or set ${variable}`)),
-    );
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve()));
-  });
+  if (!(await isPortFree(port))) throw new DevstackError('DEVSTACK_PORT_TAKEN', `port ${port} (${what}) is taken by another process: stop it or set ${variable}`);
 }
 
 /** A port free on 127.0.0.1 right now, picked by the system (a server started soon after takes it). */
