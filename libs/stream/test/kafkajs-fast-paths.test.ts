@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { crc32c, encodeRecordV0, groupMessagesPerPartition, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
+import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -20,6 +21,30 @@ const kafkajsCrc = originalKafkajsModule<(b: Buffer) => number>('kafkajs/src/pro
 const kafkajsGroup = originalKafkajsModule<typeof groupMessagesPerPartition>('kafkajs/src/producer/groupMessagesPerPartition.js');
 
 const kafkajsRecord = originalKafkajsModule<(r: RecordInput) => { buffer: Buffer }>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+const kafkajsRecordDecoder = originalKafkajsModule<typeof decodeRecordV0>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { buffer: Buffer; offset: number; readInt8(): number; readVarInt(): number };
+
+/** A record's bytes as the batch decoder hands them to the record decoder: after its length varint. */
+function recordBody(record: RecordInput): Buffer {
+  const d = new Decoder(encodeRecordV0(record));
+  const length = d.readVarInt();
+  return d.buffer.subarray(d.offset, d.offset + length);
+}
+
+/** Both decoders on the same bytes: results (or errors' classes) and the bytes each read. */
+function decodeBoth(body: Buffer, context: RecordBatchContext) {
+  const run = (decode: typeof decodeRecordV0) => {
+    const d = new Decoder(body);
+    try {
+      return { record: decode(d, context), read: d.offset };
+    } catch (err) {
+      return { error: (err as Error).name, read: d.offset };
+    }
+  };
+  return { ours: run(decodeRecordV0), kafkajs: run(kafkajsRecordDecoder) };
+}
+
+const batch = (firstOffset: string, firstTimestamp: string, more: Partial<RecordBatchContext> = {}): RecordBatchContext => ({ firstOffset, firstTimestamp, magicByte: 2, isControlBatch: false, timestampType: 0, maxTimestamp: firstTimestamp, ...more });
 
 describe('kafkajs fast paths', () => {
   test.each<[string, RecordInput]>([
@@ -45,6 +70,53 @@ describe('kafkajs fast paths', () => {
       { requiredKeys: ['offsetDelta', 'timestampDelta'] },
     );
     fc.assert(fc.property(record, (r) => encodeRecordV0(r).equals(kafkajsRecord(r).buffer)), { numRuns: 500 });
+  });
+
+  test.each<[string, RecordInput, RecordBatchContext]>([
+    ['a parse input: key, value, two headers', { offsetDelta: 17, timestampDelta: 3, key: Buffer.from('356307042440001'), value: Buffer.from([0, 0, 0, 0, 8, 1]), headers: { protocol: 'teltonika-tcp', receivedAt: '1700000000000' } }, batch('123456', '1700000000000')],
+    ['null key and value, a repeated header key (an array of its values), an empty header key', { offsetDelta: 0, timestampDelta: 0, key: null, value: null, headers: { a: ['x', 'y', 'z'], '': 'e' } }, batch('0', '-1')],
+    ['offsets and timestamps beyond 2^53 (and beyond 64 bits, as kafkajs adds them)', { offsetDelta: 2 ** 31 - 1, timestampDelta: -(2 ** 45), key: 'k', value: 'v' }, batch('9223372036854775000', '-9223372036854775800')],
+    ['a first offset just past 2^53', { offsetDelta: 5, timestampDelta: 1, key: 'k', value: 'v' }, batch('9007199254740993', '1700000000000')],
+    ['log append time: the batch maximum timestamp', { offsetDelta: 2, timestampDelta: 99, key: 'k', value: 'v' }, batch('10', '1700000000000', { timestampType: 1, maxTimestamp: '1700000000500' })],
+    ['a control batch', { offsetDelta: 0, timestampDelta: 0, key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }, batch('42', '1700000000000', { isControlBatch: true })],
+    ['header names that are Object properties ("toString", "__proto__")', { offsetDelta: 1, timestampDelta: 1, key: 'k', value: 'v', headers: { toString: 'a', ['__proto__']: 'b' } as RecordInput['headers'] }, batch('1', '1')],
+  ])('decodeRecordV0 gives what kafkajs own record decoder gives: %s', (_, record, context) => {
+    const { ours, kafkajs } = decodeBoth(recordBody(record), context);
+    expect(ours).toEqual(kafkajs);
+    expect(ours.record?.offset).toBe(kafkajs.record?.offset);
+    expect(ours.record?.timestamp).toBe(kafkajs.record?.timestamp);
+  });
+
+  test('decodeRecordV0 gives what kafkajs own record decoder gives, for any record and batch', () => {
+    const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)));
+    const record: fc.Arbitrary<RecordInput> = fc.record(
+      {
+        offsetDelta: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        timestampDelta: fc.oneof(fc.integer({ min: -(2 ** 20), max: 2 ** 20 }), fc.integer({ min: -(2 ** 52), max: 2 ** 52 })),
+        key: bytes,
+        value: bytes,
+        headers: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))),
+      },
+      { requiredKeys: ['offsetDelta', 'timestampDelta'] },
+    );
+    const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+    const context = fc.record({ firstOffset: fc.oneof(fc.nat().map(String), int64), firstTimestamp: fc.oneof(fc.constant('-1'), fc.integer({ min: 0, max: 2 ** 42 }).map(String), int64), timestampType: fc.constantFrom(0, 1), maxTimestamp: int64, isControlBatch: fc.boolean(), magicByte: fc.constant(2) });
+    fc.assert(
+      fc.property(record, context, (r, c) => {
+        const { ours, kafkajs } = decodeBoth(recordBody(r), c);
+        expect(ours).toEqual(kafkajs);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('decodeRecordV0 reads long varlong timestamp deltas as kafkajs does: 10 bytes, an 11th fails', () => {
+    // attributes, a timestamp delta of 10 then 11 varint bytes, offset delta 0, null key and value, no headers
+    const tail = [0, 1, 1, 0];
+    for (const delta of [[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x03], [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]]) {
+      const { ours, kafkajs } = decodeBoth(Buffer.from([0, ...delta, ...tail]), batch('5', '1700000000000'));
+      expect(ours).toEqual(kafkajs);
+    }
   });
 
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
@@ -78,9 +150,11 @@ describe('kafkajs fast paths', () => {
       const group = require('kafkajs/src/producer/groupMessagesPerPartition.js');
       const record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js')({ key: 'k', value: 'v', headers: { h: '1' } });
       const Encoder = require('kafkajs/src/protocol/encoder.js');
+      const decoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+      const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length }));`;
+      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true });
   });
 });

@@ -1,8 +1,10 @@
 import { createRequire } from 'node:module';
+import { decodeRecordV0 } from './kafkajs-record-decoder.ts';
 
 /**
- * Three of kafkajs 2.2.4's per-record produce costs, replaced by equivalents before kafkajs loads
- * (issue #21: "most of our cost is the client"; profile in services/parse/README.md):
+ * Three of kafkajs 2.2.4's per-record produce costs and its per-record decoding cost, replaced by
+ * equivalents before kafkajs loads (issue #21: "most of our cost is the client"; profile in
+ * services/parse/README.md):
  *
  * - protocol/recordBatch/record/v0 encodes each record in a new Encoder (a zero-filled 512-byte
  *   buffer, grown by copies), each header in one more, and its varlong timestamp through Long
@@ -12,8 +14,11 @@ import { createRequire } from 'node:module';
  *   replacement pushes (same result: partition -> its messages in send order).
  * - protocol/recordBatch/crc32C checks every produced byte one table lookup at a time; the
  *   replacement is the same CRC-32C (Castagnoli) eight bytes per step (slice-by-8).
+ * - protocol/recordBatch/record/v0/decoder (consume side) adds Long objects parsed from decimal
+ *   strings for every record's offset and timestamp and spreads the headers object once per
+ *   header; the replacement is kafkajs-record-decoder.ts (numbers while exact, same result).
  *
- * Both modules are read by kafkajs at load time (`require` at the top of sendMessages.js and
+ * The modules are read by kafkajs at load time (`require` at the top of sendMessages.js and
  * recordBatch/v0), so they are put in Node's module cache first: this file must be imported
  * before the first `import 'kafkajs'` of the process (kafkajs-client.ts imports it first). When
  * kafkajs was already loaded, nothing is replaced and it returns false.
@@ -24,15 +29,18 @@ export function applyKafkajsFastPaths(): boolean {
   const group = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
   const crc = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
   const record = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
-  const users = ['kafkajs/src/producer/sendMessages.js', 'kafkajs/src/protocol/recordBatch/v0/index.js', 'kafkajs/src/protocol/requests/produce/v3/request.js'].map((p) => require.resolve(p));
-  if ([group, crc, record, ...users].some((p) => require.cache[p])) return false;
+  const recordDecoder = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+  const users = ['kafkajs/src/producer/sendMessages.js', 'kafkajs/src/protocol/recordBatch/v0/index.js', 'kafkajs/src/protocol/requests/produce/v3/request.js', 'kafkajs/src/protocol/recordBatch/v0/decoder.js'].map((p) =>
+    require.resolve(p),
+  );
+  if ([group, crc, record, recordDecoder, ...users].some((p) => require.cache[p])) return false;
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const encodeRecord = (r: RecordInput) => {
     // an Encoder as kafkajs' own callers use one (`buf`, `offset`; `buffer` and `size()` from the prototype)
     const buf = encodeRecordV0(r);
     return Object.assign(Object.create(Encoder.prototype) as object, { buf, offset: buf.length });
   };
-  for (const [path, exports] of [[group, groupMessagesPerPartition], [crc, crc32c], [record, encodeRecord]] as const) {
+  for (const [path, exports] of [[group, groupMessagesPerPartition], [crc, crc32c], [record, encodeRecord], [recordDecoder, decodeRecordV0]] as const) {
     const m = new Module(path);
     m.filename = path;
     m.loaded = true;
