@@ -4,16 +4,18 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { crc32c, encodeRecordV0, groupMessagesPerPartition, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
+import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
 import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
 
 const require = createRequire(import.meta.url);
 
 /** A kafkajs module as kafkajs ships it, compiled from its file (Node's cache may hold our replacement). */
-function originalKafkajsModule<T>(path: string): T {
+function originalKafkajsModule<T>(path: string, stubs: Record<string, unknown> = {}): T {
   const file = require.resolve(path);
   const module = { exports: {} as unknown };
-  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, createRequire(file));
+  const fileRequire = createRequire(file);
+  const stubbed = (id: string) => (id in stubs ? stubs[id] : fileRequire(id));
+  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, stubbed);
   return module.exports as T;
 }
 
@@ -21,6 +23,10 @@ const kafkajsCrc = originalKafkajsModule<(b: Buffer) => number>('kafkajs/src/pro
 const kafkajsGroup = originalKafkajsModule<typeof groupMessagesPerPartition>('kafkajs/src/producer/groupMessagesPerPartition.js');
 
 const kafkajsRecord = originalKafkajsModule<(r: RecordInput) => { buffer: Buffer }>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+const kafkajsMurmur2 = originalKafkajsModule<typeof murmur2>('kafkajs/src/producer/partitioners/default/murmur2.js');
+/** A fixed "random" start of the round robin, so both partitioners start at the same partition. */
+const fixedRandom = () => Buffer.from([0x7f, 0xff, 0xff, 0xfe, ...Array<number>(28).fill(0)]);
+const kafkajsPartitioner = originalKafkajsModule<(hash: typeof murmur2) => () => (input: PartitionerInput) => number>('kafkajs/src/producer/partitioners/legacy/partitioner.js', { './randomBytes': fixedRandom });
 const kafkajsRecordDecoder = originalKafkajsModule<typeof decodeRecordV0>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { buffer: Buffer; offset: number; readInt8(): number; readVarInt(): number };
 
@@ -119,6 +125,27 @@ describe('kafkajs fast paths', () => {
     }
   });
 
+  test('murmur2 gives what kafkajs own murmur2 gives (Kafka\'s partition hash), for any key', () => {
+    const key = fc.oneof(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), fc.string({ unit: 'grapheme', maxLength: 30 }));
+    fc.assert(fc.property(key, (k) => murmur2(k) === kafkajsMurmur2(k)), { numRuns: 2_000 });
+    // the Java client's values (DefaultPartitionerTest / Utils.murmur2 vectors)
+    expect(murmur2(Buffer.from('21'))).toBe(-973932308);
+    expect(murmur2(Buffer.from('abc'))).toBe(479470107);
+  });
+
+  test('the partitioner picks what kafkajs own default partitioner picks: own partition, key hash, round robin over partitions with a leader', () => {
+    const metadata = (leaders: number[]) => leaders.map((leader, partitionId) => ({ partitionId, leader }));
+    const ours = createPartitioner(murmur2, fixedRandom)();
+    const theirs = kafkajsPartitioner(kafkajsMurmur2)();
+    const inputs: PartitionerInput[] = [];
+    for (let i = 0; i < 300; i++) {
+      const partitionMetadata = metadata(i % 5 === 0 ? [0, -1, 0, -1, 0, 0] : i % 7 === 0 ? [-1, -1, -1] : [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      const message = i % 3 === 0 ? { key: `356307042440${i}` } : i % 3 === 1 ? { key: null, partition: i % 4 } : { value: 'x' };
+      inputs.push({ topic: i % 2 ? 'a' : 'b', partitionMetadata, message });
+    }
+    expect(inputs.map(ours)).toEqual(inputs.map(theirs));
+  });
+
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
@@ -151,10 +178,11 @@ describe('kafkajs fast paths', () => {
       const record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js')({ key: 'k', value: 'v', headers: { h: '1' } });
       const Encoder = require('kafkajs/src/protocol/encoder.js');
       const decoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+      const murmur = require('kafkajs/src/producer/partitioners/default/murmur2.js');
       const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0 }));`;
+      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true });
   });
 });

@@ -14,6 +14,10 @@ import { decodeRecordV0 } from './kafkajs-record-decoder.ts';
  *   replacement pushes (same result: partition -> its messages in send order).
  * - protocol/recordBatch/crc32C checks every produced byte one table lookup at a time; the
  *   replacement is the same CRC-32C (Castagnoli) eight bytes per step (slice-by-8).
+ * - producer/partitioners/default/murmur2 hashes each key with kafkajs' Long (a bigint) for every
+ *   multiply, and legacy/partitioner (the default partitioner's body) filters the partition list
+ *   into a new array for every message, key or not; the replacements are the same 32-bit murmur2
+ *   with Math.imul and the same partitioner that filters only for a message without key.
  * - protocol/recordBatch/record/v0/decoder (consume side) adds Long objects parsed from decimal
  *   strings for every record's offset and timestamp and spreads the headers object once per
  *   header; the replacement is kafkajs-record-decoder.ts (numbers while exact, same result).
@@ -30,17 +34,33 @@ export function applyKafkajsFastPaths(): boolean {
   const crc = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
   const record = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
   const recordDecoder = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
-  const users = ['kafkajs/src/producer/sendMessages.js', 'kafkajs/src/protocol/recordBatch/v0/index.js', 'kafkajs/src/protocol/requests/produce/v3/request.js', 'kafkajs/src/protocol/recordBatch/v0/decoder.js'].map((p) =>
-    require.resolve(p),
-  );
-  if ([group, crc, record, recordDecoder, ...users].some((p) => require.cache[p])) return false;
+  const murmur = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
+  const partitioner = require.resolve('kafkajs/src/producer/partitioners/legacy/partitioner.js');
+  const users = [
+    'kafkajs/src/producer/sendMessages.js',
+    'kafkajs/src/protocol/recordBatch/v0/index.js',
+    'kafkajs/src/protocol/requests/produce/v3/request.js',
+    'kafkajs/src/protocol/recordBatch/v0/decoder.js',
+    'kafkajs/src/producer/partitioners/default/index.js',
+    'kafkajs/src/producer/partitioners/legacy/index.js',
+  ].map((p) => require.resolve(p));
+  if ([group, crc, record, recordDecoder, murmur, partitioner, ...users].some((p) => require.cache[p])) return false;
+  const randomBytes = require('kafkajs/src/producer/partitioners/legacy/randomBytes.js') as (size: number) => Buffer;
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const encodeRecord = (r: RecordInput) => {
     // an Encoder as kafkajs' own callers use one (`buf`, `offset`; `buffer` and `size()` from the prototype)
     const buf = encodeRecordV0(r);
     return Object.assign(Object.create(Encoder.prototype) as object, { buf, offset: buf.length });
   };
-  for (const [path, exports] of [[group, groupMessagesPerPartition], [crc, crc32c], [record, encodeRecord], [recordDecoder, decodeRecordV0]] as const) {
+  const replacements = [
+    [group, groupMessagesPerPartition],
+    [crc, crc32c],
+    [record, encodeRecord],
+    [recordDecoder, decodeRecordV0],
+    [murmur, murmur2],
+    [partitioner, (hash: (key: Buffer | string) => number) => createPartitioner(hash, randomBytes)],
+  ] as const;
+  for (const [path, exports] of replacements) {
     const m = new Module(path);
     m.filename = path;
     m.loaded = true;
@@ -60,6 +80,67 @@ export function groupMessagesPerPartition<M>(options: { topic: string; partition
     (result[partition] ??= []).push(message);
   }
   return result;
+}
+
+/**
+ * Kafka's murmur2 of a key (the Java client's Utils.murmur2; a string key as its UTF-8 bytes), as
+ * a signed 32-bit number: what kafkajs' default/murmur2.js returns (its bigint arithmetic keeps
+ * more bits, but only the low 32 reach the result, and those are these).
+ */
+export function murmur2(key: Buffer | string): number {
+  const data = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
+  const length = data.length;
+  const m = 0x5bd1e995;
+  let h = (0x9747b28c ^ length) | 0;
+  const length4 = length & ~3;
+  for (let i = 0; i < length4; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  // the last 1 to 3 bytes (the Java switch falls through from case 3 to case 1)
+  const rest = length & 3;
+  if (rest === 3) h ^= data[length4 + 2]! << 16;
+  if (rest >= 2) h ^= data[length4 + 1]! << 8;
+  if (rest >= 1) {
+    h ^= data[length4]!;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
+
+/** What kafkajs hands a partitioner: the topic, its partitions and the message. */
+export interface PartitionerInput {
+  topic: string;
+  partitionMetadata: { partitionId: number; leader: number }[];
+  message: { key?: Buffer | string | null; partition?: number | null };
+}
+
+/**
+ * kafkajs' legacy/partitioner.js (the default partitioner is it with murmur2): the message's own
+ * partition, else murmur2 of its key modulo the partition count, else round robin over the
+ * partitions that have a leader (from a random start per topic), else over all. The list of
+ * partitions with a leader is built only for a message without key (kafkajs builds it for each).
+ */
+export function createPartitioner(hash: (key: Buffer | string) => number, randomBytes: (size: number) => Buffer) {
+  return () => {
+    const counters: Record<string, number> = {};
+    return ({ topic, partitionMetadata, message }: PartitionerInput): number => {
+      if (!(topic in counters)) counters[topic] = randomBytes(32).readUInt32BE(0);
+      if (message.partition !== null && message.partition !== undefined) return message.partition;
+      const numPartitions = partitionMetadata.length;
+      if (message.key !== null && message.key !== undefined) return (hash(message.key) & 0x7fffffff) % numPartitions;
+      const available = partitionMetadata.filter((p) => p.leader >= 0);
+      counters[topic] = counters[topic]! + 1;
+      if (available.length > 0) return available[(counters[topic]! & 0x7fffffff) % available.length]!.partitionId;
+      return (counters[topic]! & 0x7fffffff) % numPartitions;
+    };
+  };
 }
 
 /** Slice-by-8 tables of CRC-32C (reflected polynomial 0x82F63B78): table k at [k * 256, k * 256 + 256). */
