@@ -6,6 +6,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
 import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
+import { createRecordBatch, createRequestEncoder, type KafkajsEncoder, type RecordBatchInput, type RequestInput } from '../src/kafka/kafkajs-record-batch.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -27,6 +28,10 @@ const kafkajsMurmur2 = originalKafkajsModule<typeof murmur2>('kafkajs/src/produc
 /** A fixed "random" start of the round robin, so both partitioners start at the same partition. */
 const fixedRandom = () => Buffer.from([0x7f, 0xff, 0xff, 0xfe, ...Array<number>(28).fill(0)]);
 const kafkajsPartitioner = originalKafkajsModule<(hash: typeof murmur2) => () => (input: PartitionerInput) => number>('kafkajs/src/producer/partitioners/legacy/partitioner.js', { './randomBytes': fixedRandom });
+const kafkajsBatch = originalKafkajsModule<{ RecordBatch: (input: RecordBatchInput) => Promise<KafkajsEncoder> }>('kafkajs/src/protocol/recordBatch/v0/index.js');
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder;
+const kafkajsRequest = originalKafkajsModule<(input: RequestInput) => Promise<KafkajsEncoder>>('kafkajs/src/protocol/request.js');
+const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
 const kafkajsRecordDecoder = originalKafkajsModule<typeof decodeRecordV0>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { buffer: Buffer; offset: number; readInt8(): number; readVarInt(): number };
 
@@ -146,6 +151,29 @@ describe('kafkajs fast paths', () => {
     expect(inputs.map(ours)).toEqual(inputs.map(theirs));
   });
 
+  test.each<[string, Omit<RecordBatchInput, 'records'>, number]>([
+    ['an idempotent batch of parse outputs', { firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_123, lastOffsetDelta: 199, producerId: Long.fromValue(4_242), producerEpoch: 3, firstSequence: 1_234_567 }, 200],
+    ['a transactional batch with a producer id as a number', { transactional: true, firstTimestamp: 5, maxTimestamp: 5, producerId: 17, producerEpoch: 0, firstSequence: 0, partitionLeaderEpoch: 9 }, 3],
+    ['an empty batch with the defaults but the timestamps', { firstTimestamp: 1, maxTimestamp: 2 }, 0],
+    ['a gzip batch (kafkajs own encoder)', { compression: 1, firstTimestamp: 1, maxTimestamp: 2, producerId: 1 }, 20],
+  ])('RecordBatch writes the bytes kafkajs own RecordBatch writes: %s', async (_, input, count) => {
+    const records = Array.from({ length: count }, (_, i) => kafkajsRecord({ offsetDelta: i, timestampDelta: i, key: `k${i}`, value: Buffer.alloc(i * 7, i), headers: { h: String(i) } }) as unknown as KafkajsEncoder);
+    const ours = createRecordBatch(Encoder, kafkajsCrc, kafkajsBatch.RecordBatch, 0x7);
+    const [a, b] = [await ours({ ...input, records }), await kafkajsBatch.RecordBatch({ ...input, records })];
+    expect(a.buffer.equals(b.buffer)).toBe(true);
+    expect(a).toBeInstanceOf(Encoder);
+  });
+
+  test.each<[string, string | null, number]>([
+    ['a produce-sized request', 'parse', 30_000],
+    ['no client id, an empty payload', null, 0],
+  ])('the request frame is the bytes kafkajs own request.js writes: %s', async (_, clientId, payloadBytes) => {
+    const input: RequestInput = { correlationId: 123_456, clientId, request: { apiKey: 0, apiVersion: 3, encode: async () => new Encoder().writeInt32(7).writeString('x'.repeat(payloadBytes)).writeString('y'.repeat(payloadBytes)) } };
+    const [a, b] = [await createRequestEncoder(Encoder)(input), await kafkajsRequest(input)];
+    expect(a.buffer.equals(b.buffer)).toBe(true);
+    expect(a).toBeInstanceOf(Encoder);
+  });
+
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
@@ -179,10 +207,12 @@ describe('kafkajs fast paths', () => {
       const Encoder = require('kafkajs/src/protocol/encoder.js');
       const decoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
       const murmur = require('kafkajs/src/producer/partitioners/default/murmur2.js');
+      const batch = require('kafkajs/src/protocol/recordBatch/v0/index.js').RecordBatch;
+      const empty = await batch({ records: [], firstTimestamp: 1, maxTimestamp: 1 });
       const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2 }));`;
+      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true });
   });
 });
