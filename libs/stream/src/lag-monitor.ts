@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { BatchHandler } from './consumer-runner.ts';
 import type { ConsumerOptions, KafkaClient, StreamAdmin, StreamConsumer } from './kafka/types.ts';
 import type { StreamMetrics } from './metrics.ts';
+import { observeEach } from './observe-each.ts';
 
 /** What the monitored consumer needs from a service's dependencies. */
 export interface LagMonitorDeps {
@@ -35,7 +36,7 @@ export function monitoredConsumer(deps: LagMonitorDeps, options: ConsumerOptions
     intervalMs: deps.config?.LAG_INTERVAL_MS ?? DEFAULT_LAG_INTERVAL_MS,
   });
   const { metrics } = deps;
-  const wait = metrics.recordWait.labels({ service: metrics.service, stage: 'fetch' });
+  const fetchLabels = { service: metrics.service, stage: 'fetch' };
   consumer.onAssigned((assignment) => monitor.assign(assignment));
   consumer.onRebalancing(() => monitor.assign([]));
   return {
@@ -49,7 +50,8 @@ export function monitoredConsumer(deps: LagMonitorDeps, options: ConsumerOptions
     run: (handler) =>
       consumer.run((batch, control) => {
         const now = Date.now();
-        for (const r of batch.records) wait.observe(Math.max(0, now - r.timestamp) / 1000);
+        const { records } = batch;
+        observeEach(metrics.recordWait, fetchLabels, records.length, (i) => Math.max(0, now - records[i]!.timestamp) / 1000);
         return handler(batch, {
           ...control,
           resolveOffset: (offset) => {
@@ -80,10 +82,10 @@ export function monitoredConsumer(deps: LagMonitorDeps, options: ConsumerOptions
  * the in-flight cap).
  */
 export function timedHandler(handler: BatchHandler, metrics: StreamMetrics): BatchHandler {
-  const wait = metrics.recordWait.labels({ service: metrics.service, stage: 'handle' });
+  const labels = { service: metrics.service, stage: 'handle' };
   return (records, ctx) => {
     const now = Date.now();
-    for (const r of records) wait.observe(Math.max(0, now - r.timestamp) / 1000);
+    observeEach(metrics.recordWait, labels, records.length, (i) => Math.max(0, now - records[i]!.timestamp) / 1000);
     return handler(records, ctx);
   };
 }

@@ -4,15 +4,19 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { crc32c, encodeRecordV0, groupMessagesPerPartition, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
+import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
+import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
+import { createRecordBatch, createRequestEncoder, type KafkajsEncoder, type RecordBatchInput, type RequestInput } from '../src/kafka/kafkajs-record-batch.ts';
 
 const require = createRequire(import.meta.url);
 
 /** A kafkajs module as kafkajs ships it, compiled from its file (Node's cache may hold our replacement). */
-function originalKafkajsModule<T>(path: string): T {
+function originalKafkajsModule<T>(path: string, stubs: Record<string, unknown> = {}): T {
   const file = require.resolve(path);
   const module = { exports: {} as unknown };
-  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, createRequire(file));
+  const fileRequire = createRequire(file);
+  const stubbed = (id: string) => (id in stubs ? stubs[id] : fileRequire(id));
+  new Function('module', 'exports', 'require', readFileSync(file, 'utf8'))(module, module.exports, stubbed);
   return module.exports as T;
 }
 
@@ -20,6 +24,38 @@ const kafkajsCrc = originalKafkajsModule<(b: Buffer) => number>('kafkajs/src/pro
 const kafkajsGroup = originalKafkajsModule<typeof groupMessagesPerPartition>('kafkajs/src/producer/groupMessagesPerPartition.js');
 
 const kafkajsRecord = originalKafkajsModule<(r: RecordInput) => { buffer: Buffer }>('kafkajs/src/protocol/recordBatch/record/v0/index.js');
+const kafkajsMurmur2 = originalKafkajsModule<typeof murmur2>('kafkajs/src/producer/partitioners/default/murmur2.js');
+/** A fixed "random" start of the round robin, so both partitioners start at the same partition. */
+const fixedRandom = () => Buffer.from([0x7f, 0xff, 0xff, 0xfe, ...Array<number>(28).fill(0)]);
+const kafkajsPartitioner = originalKafkajsModule<(hash: typeof murmur2) => () => (input: PartitionerInput) => number>('kafkajs/src/producer/partitioners/legacy/partitioner.js', { './randomBytes': fixedRandom });
+const kafkajsBatch = originalKafkajsModule<{ RecordBatch: (input: RecordBatchInput) => Promise<KafkajsEncoder> }>('kafkajs/src/protocol/recordBatch/v0/index.js');
+const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder;
+const kafkajsRequest = originalKafkajsModule<(input: RequestInput) => Promise<KafkajsEncoder>>('kafkajs/src/protocol/request.js');
+const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
+const kafkajsRecordDecoder = originalKafkajsModule<typeof decodeRecordV0>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { buffer: Buffer; offset: number; readInt8(): number; readVarInt(): number };
+
+/** A record's bytes as the batch decoder hands them to the record decoder: after its length varint. */
+function recordBody(record: RecordInput): Buffer {
+  const d = new Decoder(encodeRecordV0(record));
+  const length = d.readVarInt();
+  return d.buffer.subarray(d.offset, d.offset + length);
+}
+
+/** Both decoders on the same bytes: results (or errors' classes) and the bytes each read. */
+function decodeBoth(body: Buffer, context: RecordBatchContext) {
+  const run = (decode: typeof decodeRecordV0) => {
+    const d = new Decoder(body);
+    try {
+      return { record: decode(d, context), read: d.offset };
+    } catch (err) {
+      return { error: (err as Error).name, read: d.offset };
+    }
+  };
+  return { ours: run(decodeRecordV0), kafkajs: run(kafkajsRecordDecoder) };
+}
+
+const batch = (firstOffset: string, firstTimestamp: string, more: Partial<RecordBatchContext> = {}): RecordBatchContext => ({ firstOffset, firstTimestamp, magicByte: 2, isControlBatch: false, timestampType: 0, maxTimestamp: firstTimestamp, ...more });
 
 describe('kafkajs fast paths', () => {
   test.each<[string, RecordInput]>([
@@ -45,6 +81,97 @@ describe('kafkajs fast paths', () => {
       { requiredKeys: ['offsetDelta', 'timestampDelta'] },
     );
     fc.assert(fc.property(record, (r) => encodeRecordV0(r).equals(kafkajsRecord(r).buffer)), { numRuns: 500 });
+  });
+
+  test.each<[string, RecordInput, RecordBatchContext]>([
+    ['a parse input: key, value, two headers', { offsetDelta: 17, timestampDelta: 3, key: Buffer.from('356307042440001'), value: Buffer.from([0, 0, 0, 0, 8, 1]), headers: { protocol: 'teltonika-tcp', receivedAt: '1700000000000' } }, batch('123456', '1700000000000')],
+    ['null key and value, a repeated header key (an array of its values), an empty header key', { offsetDelta: 0, timestampDelta: 0, key: null, value: null, headers: { a: ['x', 'y', 'z'], '': 'e' } }, batch('0', '-1')],
+    ['offsets and timestamps beyond 2^53 (and beyond 64 bits, as kafkajs adds them)', { offsetDelta: 2 ** 31 - 1, timestampDelta: -(2 ** 45), key: 'k', value: 'v' }, batch('9223372036854775000', '-9223372036854775800')],
+    ['a first offset just past 2^53', { offsetDelta: 5, timestampDelta: 1, key: 'k', value: 'v' }, batch('9007199254740993', '1700000000000')],
+    ['log append time: the batch maximum timestamp', { offsetDelta: 2, timestampDelta: 99, key: 'k', value: 'v' }, batch('10', '1700000000000', { timestampType: 1, maxTimestamp: '1700000000500' })],
+    ['a control batch', { offsetDelta: 0, timestampDelta: 0, key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }, batch('42', '1700000000000', { isControlBatch: true })],
+    ['header names that are Object properties ("toString", "__proto__")', { offsetDelta: 1, timestampDelta: 1, key: 'k', value: 'v', headers: { toString: 'a', ['__proto__']: 'b' } as RecordInput['headers'] }, batch('1', '1')],
+  ])('decodeRecordV0 gives what kafkajs own record decoder gives: %s', (_, record, context) => {
+    const { ours, kafkajs } = decodeBoth(recordBody(record), context);
+    expect(ours).toEqual(kafkajs);
+    expect(ours.record?.offset).toBe(kafkajs.record?.offset);
+    expect(ours.record?.timestamp).toBe(kafkajs.record?.timestamp);
+  });
+
+  test('decodeRecordV0 gives what kafkajs own record decoder gives, for any record and batch', () => {
+    const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)));
+    const record: fc.Arbitrary<RecordInput> = fc.record(
+      {
+        offsetDelta: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+        timestampDelta: fc.oneof(fc.integer({ min: -(2 ** 20), max: 2 ** 20 }), fc.integer({ min: -(2 ** 52), max: 2 ** 52 })),
+        key: bytes,
+        value: bytes,
+        headers: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))),
+      },
+      { requiredKeys: ['offsetDelta', 'timestampDelta'] },
+    );
+    const int64 = fc.bigInt({ min: -(2n ** 63n), max: 2n ** 63n - 1n }).map(String);
+    const context = fc.record({ firstOffset: fc.oneof(fc.nat().map(String), int64), firstTimestamp: fc.oneof(fc.constant('-1'), fc.integer({ min: 0, max: 2 ** 42 }).map(String), int64), timestampType: fc.constantFrom(0, 1), maxTimestamp: int64, isControlBatch: fc.boolean(), magicByte: fc.constant(2) });
+    fc.assert(
+      fc.property(record, context, (r, c) => {
+        const { ours, kafkajs } = decodeBoth(recordBody(r), c);
+        expect(ours).toEqual(kafkajs);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('decodeRecordV0 reads long varlong timestamp deltas as kafkajs does: 10 bytes, an 11th fails', () => {
+    // attributes, a timestamp delta of 10 then 11 varint bytes, offset delta 0, null key and value, no headers
+    const tail = [0, 1, 1, 0];
+    for (const delta of [[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], [0x81, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x03], [0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01]]) {
+      const { ours, kafkajs } = decodeBoth(Buffer.from([0, ...delta, ...tail]), batch('5', '1700000000000'));
+      expect(ours).toEqual(kafkajs);
+    }
+  });
+
+  test('murmur2 gives what kafkajs own murmur2 gives (Kafka\'s partition hash), for any key', () => {
+    const key = fc.oneof(fc.uint8Array({ maxLength: 64 }).map((a) => Buffer.from(a)), fc.string({ unit: 'grapheme', maxLength: 30 }));
+    fc.assert(fc.property(key, (k) => murmur2(k) === kafkajsMurmur2(k)), { numRuns: 2_000 });
+    // the Java client's values (DefaultPartitionerTest / Utils.murmur2 vectors)
+    expect(murmur2(Buffer.from('21'))).toBe(-973932308);
+    expect(murmur2(Buffer.from('abc'))).toBe(479470107);
+  });
+
+  test('the partitioner picks what kafkajs own default partitioner picks: own partition, key hash, round robin over partitions with a leader', () => {
+    const metadata = (leaders: number[]) => leaders.map((leader, partitionId) => ({ partitionId, leader }));
+    const ours = createPartitioner(murmur2, fixedRandom)();
+    const theirs = kafkajsPartitioner(kafkajsMurmur2)();
+    const inputs: PartitionerInput[] = [];
+    for (let i = 0; i < 300; i++) {
+      const partitionMetadata = metadata(i % 5 === 0 ? [0, -1, 0, -1, 0, 0] : i % 7 === 0 ? [-1, -1, -1] : [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+      const message = i % 3 === 0 ? { key: `356307042440${i}` } : i % 3 === 1 ? { key: null, partition: i % 4 } : { value: 'x' };
+      inputs.push({ topic: i % 2 ? 'a' : 'b', partitionMetadata, message });
+    }
+    expect(inputs.map(ours)).toEqual(inputs.map(theirs));
+  });
+
+  test.each<[string, Omit<RecordBatchInput, 'records'>, number]>([
+    ['an idempotent batch of parse outputs', { firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_123, lastOffsetDelta: 199, producerId: Long.fromValue(4_242), producerEpoch: 3, firstSequence: 1_234_567 }, 200],
+    ['a transactional batch with a producer id as a number', { transactional: true, firstTimestamp: 5, maxTimestamp: 5, producerId: 17, producerEpoch: 0, firstSequence: 0, partitionLeaderEpoch: 9 }, 3],
+    ['an empty batch with the defaults but the timestamps', { firstTimestamp: 1, maxTimestamp: 2 }, 0],
+    ['a gzip batch (kafkajs own encoder)', { compression: 1, firstTimestamp: 1, maxTimestamp: 2, producerId: 1 }, 20],
+  ])('RecordBatch writes the bytes kafkajs own RecordBatch writes: %s', async (_, input, count) => {
+    const records = Array.from({ length: count }, (_, i) => kafkajsRecord({ offsetDelta: i, timestampDelta: i, key: `k${i}`, value: Buffer.alloc(i * 7, i), headers: { h: String(i) } }) as unknown as KafkajsEncoder);
+    const ours = createRecordBatch(Encoder, kafkajsCrc, kafkajsBatch.RecordBatch, 0x7);
+    const [a, b] = [await ours({ ...input, records }), await kafkajsBatch.RecordBatch({ ...input, records })];
+    expect(a.buffer.equals(b.buffer)).toBe(true);
+    expect(a).toBeInstanceOf(Encoder);
+  });
+
+  test.each<[string, string | null, number]>([
+    ['a produce-sized request', 'parse', 30_000],
+    ['no client id, an empty payload', null, 0],
+  ])('the request frame is the bytes kafkajs own request.js writes: %s', async (_, clientId, payloadBytes) => {
+    const input: RequestInput = { correlationId: 123_456, clientId, request: { apiKey: 0, apiVersion: 3, encode: async () => new Encoder().writeInt32(7).writeString('x'.repeat(payloadBytes)).writeString('y'.repeat(payloadBytes)) } };
+    const [a, b] = [await createRequestEncoder(Encoder)(input), await kafkajsRequest(input)];
+    expect(a.buffer.equals(b.buffer)).toBe(true);
+    expect(a).toBeInstanceOf(Encoder);
   });
 
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
@@ -78,9 +205,14 @@ describe('kafkajs fast paths', () => {
       const group = require('kafkajs/src/producer/groupMessagesPerPartition.js');
       const record = require('kafkajs/src/protocol/recordBatch/record/v0/index.js')({ key: 'k', value: 'v', headers: { h: '1' } });
       const Encoder = require('kafkajs/src/protocol/encoder.js');
+      const decoder = require('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+      const murmur = require('kafkajs/src/producer/partitioners/default/murmur2.js');
+      const batch = require('kafkajs/src/protocol/recordBatch/v0/index.js').RecordBatch;
+      const empty = await batch({ records: [], firstTimestamp: 1, maxTimestamp: 1 });
+      const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length }));`;
+      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true });
   });
 });

@@ -81,8 +81,9 @@ export function decodeRawJson(record: InboundRecord, out: string[]): { key: Buff
  * id, schema version in a header; anything that cannot be decoded is a dead letter with the
  * decoder's error code as its reason.
  *
- * Per chunk, not per event: the events' JSON texts are encoded to UTF-8 in one buffer and each
- * value is a view into it, and the events of one input record share one headers object.
+ * Each value is the event's JSON text as a string: the Kafka client writes it as UTF-8 straight into
+ * the record it encodes (kafkajs' fast path), with no Buffer per event; the events of one input
+ * record share one headers object.
  */
 export function parseTransform(outputTopic: string): Transform {
   const version = String(TELEMETRY_EVENT_SCHEMA_VERSION);
@@ -104,28 +105,9 @@ export function parseTransform(outputTopic: string): Transform {
       // The record's trace context continues on its events (tracing.ts; a header copy when tracing is off).
       const headers = copyTraceHeaders(record.headers, { [SCHEMA_VERSION_HEADER]: version, [RawHeaders.receivedAt]: String(receivedAt) });
       for (let i = first; i < texts.length; i++) {
-        out.push({ topic: outputTopic, key: typeof key === 'object' && !Buffer.isBuffer(key) ? key[i - first]! : key, value: null, headers });
+        out.push({ topic: outputTopic, key: typeof key === 'object' && !Buffer.isBuffer(key) ? key[i - first]! : key, value: texts[i]!, headers });
       }
     }
-    setValues(out, texts);
     return { out, dead };
   };
-}
-
-/** Sets out[i].value to the UTF-8 bytes of texts[i]: one encoding and one allocation for the chunk. */
-function setValues(out: OutboundRecord[], texts: string[]): void {
-  if (texts.length === 0) return;
-  const joined = texts.join('');
-  const bytes = Buffer.from(joined, 'utf8');
-  if (bytes.length !== joined.length) {
-    // not all ASCII (JSON ingest never writes such text today): encode one by one
-    for (let i = 0; i < texts.length; i++) out[i]!.value = Buffer.from(texts[i]!, 'utf8');
-    return;
-  }
-  let offset = 0;
-  for (let i = 0; i < texts.length; i++) {
-    const end = offset + texts[i]!.length;
-    out[i]!.value = bytes.subarray(offset, end);
-    offset = end;
-  }
 }

@@ -1,8 +1,11 @@
 import { createRequire } from 'node:module';
+import { decodeRecordV0 } from './kafkajs-record-decoder.ts';
+import { createRecordBatch, createRequestEncoder, type KafkajsEncoder } from './kafkajs-record-batch.ts';
 
 /**
- * Three of kafkajs 2.2.4's per-record produce costs, replaced by equivalents before kafkajs loads
- * (issue #21: "most of our cost is the client"; profile in services/parse/README.md):
+ * Three of kafkajs 2.2.4's per-record produce costs and its per-record decoding cost, replaced by
+ * equivalents before kafkajs loads (issue #21: "most of our cost is the client"; profile in
+ * services/parse/README.md):
  *
  * - protocol/recordBatch/record/v0 encodes each record in a new Encoder (a zero-filled 512-byte
  *   buffer, grown by copies), each header in one more, and its varlong timestamp through Long
@@ -12,8 +15,18 @@ import { createRequire } from 'node:module';
  *   replacement pushes (same result: partition -> its messages in send order).
  * - protocol/recordBatch/crc32C checks every produced byte one table lookup at a time; the
  *   replacement is the same CRC-32C (Castagnoli) eight bytes per step (slice-by-8).
+ * - producer/partitioners/default/murmur2 hashes each key with kafkajs' Long (a bigint) for every
+ *   multiply, and legacy/partitioner (the default partitioner's body) filters the partition list
+ *   into a new array for every message, key or not; the replacements are the same 32-bit murmur2
+ *   with Math.imul and the same partitioner that filters only for a message without key.
+ * - protocol/recordBatch/v0 copies every produced byte three more times into growing Encoders, and
+ *   protocol/request.js (every request's frame) twice more; the replacements
+ *   (kafkajs-record-batch.ts) write the batch, and the frame, into one buffer of its size.
+ * - protocol/recordBatch/record/v0/decoder (consume side) adds Long objects parsed from decimal
+ *   strings for every record's offset and timestamp and spreads the headers object once per
+ *   header; the replacement is kafkajs-record-decoder.ts (numbers while exact, same result).
  *
- * Both modules are read by kafkajs at load time (`require` at the top of sendMessages.js and
+ * The modules are read by kafkajs at load time (`require` at the top of sendMessages.js and
  * recordBatch/v0), so they are put in Node's module cache first: this file must be imported
  * before the first `import 'kafkajs'` of the process (kafkajs-client.ts imports it first). When
  * kafkajs was already loaded, nothing is replaced and it returns false.
@@ -24,15 +37,47 @@ export function applyKafkajsFastPaths(): boolean {
   const group = require.resolve('kafkajs/src/producer/groupMessagesPerPartition.js');
   const crc = require.resolve('kafkajs/src/protocol/recordBatch/crc32C/index.js');
   const record = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/index.js');
-  const users = ['kafkajs/src/producer/sendMessages.js', 'kafkajs/src/protocol/recordBatch/v0/index.js', 'kafkajs/src/protocol/requests/produce/v3/request.js'].map((p) => require.resolve(p));
-  if ([group, crc, record, ...users].some((p) => require.cache[p])) return false;
+  const recordDecoder = require.resolve('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
+  const batch = require.resolve('kafkajs/src/protocol/recordBatch/v0/index.js');
+  const request = require.resolve('kafkajs/src/protocol/request.js');
+  const murmur = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
+  const partitioner = require.resolve('kafkajs/src/producer/partitioners/legacy/partitioner.js');
+  const users = [
+    'kafkajs/src/producer/sendMessages.js',
+    'kafkajs/src/protocol/requests/produce/v3/request.js',
+    'kafkajs/src/network/connection.js',
+    'kafkajs/src/protocol/recordBatch/v0/decoder.js',
+    'kafkajs/src/producer/partitioners/default/index.js',
+    'kafkajs/src/producer/partitioners/legacy/index.js',
+  ].map((p) => require.resolve(p));
+  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, ...users].some((p) => require.cache[p])) return false;
+  const randomBytes = require('kafkajs/src/producer/partitioners/legacy/randomBytes.js') as (size: number) => Buffer;
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const encodeRecord = (r: RecordInput) => {
     // an Encoder as kafkajs' own callers use one (`buf`, `offset`; `buffer` and `size()` from the prototype)
     const buf = encodeRecordV0(r);
     return Object.assign(Object.create(Encoder.prototype) as object, { buf, offset: buf.length });
   };
-  for (const [path, exports] of [[group, groupMessagesPerPartition], [crc, crc32c], [record, encodeRecord]] as const) {
+  // kafkajs' own batch encoder (for compressed batches), loaded on the fast CRC
+  const crcModule = new Module(crc);
+  crcModule.filename = crc;
+  crcModule.loaded = true;
+  crcModule.exports = crc32c;
+  require.cache[crc] = crcModule;
+  const originalBatch = require(batch) as { RecordBatch: Parameters<typeof createRecordBatch>[2]; MAGIC_BYTE: number };
+  const { COMPRESSION_CODEC_MASK } = require('kafkajs/src/protocol/message/compression/index.js') as { COMPRESSION_CODEC_MASK: number };
+  const batchExports = { ...originalBatch, RecordBatch: createRecordBatch(Encoder as unknown as new () => KafkajsEncoder, crc32c, originalBatch.RecordBatch, COMPRESSION_CODEC_MASK) };
+  const replacements = [
+    [batch, batchExports],
+    [request, createRequestEncoder(Encoder as unknown as new () => KafkajsEncoder)],
+    [group, groupMessagesPerPartition],
+    [crc, crc32c],
+    [record, encodeRecord],
+    [recordDecoder, decodeRecordV0],
+    [murmur, murmur2],
+    [partitioner, (hash: (key: Buffer | string) => number) => createPartitioner(hash, randomBytes)],
+  ] as const;
+  for (const [path, exports] of replacements) {
     const m = new Module(path);
     m.filename = path;
     m.loaded = true;
@@ -52,6 +97,67 @@ export function groupMessagesPerPartition<M>(options: { topic: string; partition
     (result[partition] ??= []).push(message);
   }
   return result;
+}
+
+/**
+ * Kafka's murmur2 of a key (the Java client's Utils.murmur2; a string key as its UTF-8 bytes), as
+ * a signed 32-bit number: what kafkajs' default/murmur2.js returns (its bigint arithmetic keeps
+ * more bits, but only the low 32 reach the result, and those are these).
+ */
+export function murmur2(key: Buffer | string): number {
+  const data = Buffer.isBuffer(key) ? key : Buffer.from(String(key));
+  const length = data.length;
+  const m = 0x5bd1e995;
+  let h = (0x9747b28c ^ length) | 0;
+  const length4 = length & ~3;
+  for (let i = 0; i < length4; i += 4) {
+    let k = data[i]! | (data[i + 1]! << 8) | (data[i + 2]! << 16) | (data[i + 3]! << 24);
+    k = Math.imul(k, m);
+    k ^= k >>> 24;
+    k = Math.imul(k, m);
+    h = Math.imul(h, m) ^ k;
+  }
+  // the last 1 to 3 bytes (the Java switch falls through from case 3 to case 1)
+  const rest = length & 3;
+  if (rest === 3) h ^= data[length4 + 2]! << 16;
+  if (rest >= 2) h ^= data[length4 + 1]! << 8;
+  if (rest >= 1) {
+    h ^= data[length4]!;
+    h = Math.imul(h, m);
+  }
+  h ^= h >>> 13;
+  h = Math.imul(h, m);
+  h ^= h >>> 15;
+  return h;
+}
+
+/** What kafkajs hands a partitioner: the topic, its partitions and the message. */
+export interface PartitionerInput {
+  topic: string;
+  partitionMetadata: { partitionId: number; leader: number }[];
+  message: { key?: Buffer | string | null; partition?: number | null };
+}
+
+/**
+ * kafkajs' legacy/partitioner.js (the default partitioner is it with murmur2): the message's own
+ * partition, else murmur2 of its key modulo the partition count, else round robin over the
+ * partitions that have a leader (from a random start per topic), else over all. The list of
+ * partitions with a leader is built only for a message without key (kafkajs builds it for each).
+ */
+export function createPartitioner(hash: (key: Buffer | string) => number, randomBytes: (size: number) => Buffer) {
+  return () => {
+    const counters: Record<string, number> = {};
+    return ({ topic, partitionMetadata, message }: PartitionerInput): number => {
+      if (!(topic in counters)) counters[topic] = randomBytes(32).readUInt32BE(0);
+      if (message.partition !== null && message.partition !== undefined) return message.partition;
+      const numPartitions = partitionMetadata.length;
+      if (message.key !== null && message.key !== undefined) return (hash(message.key) & 0x7fffffff) % numPartitions;
+      const available = partitionMetadata.filter((p) => p.leader >= 0);
+      counters[topic] = counters[topic]! + 1;
+      if (available.length > 0) return available[(counters[topic]! & 0x7fffffff) % available.length]!.partitionId;
+      return (counters[topic]! & 0x7fffffff) % numPartitions;
+    };
+  };
 }
 
 /** Slice-by-8 tables of CRC-32C (reflected polynomial 0x82F63B78): table k at [k * 256, k * 256 + 256). */
@@ -123,7 +229,13 @@ function writeVarint(buf: Buffer, at: number, zz: number): number {
 /** Zigzag of a safe integer (what kafkajs' encodeZigZag / encodeZigZag64 give, as a number). */
 const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
 
-const bytesOf = (v: Buffer | string | null | undefined): Buffer | null => (v == null ? null : Buffer.isBuffer(v) ? v : Buffer.from(String(v), 'utf8'));
+/** A key, value or header part: a Buffer as is, null, or anything else as its UTF-8 text. */
+type Part = Buffer | string | null;
+const partOf = (v: Buffer | string | null | undefined): Part => (v == null ? null : Buffer.isBuffer(v) ? v : typeof v === 'string' ? v : String(v));
+
+/** The parts of the record being encoded and their byte lengths (-1: null), reused: encoding is synchronous. */
+const parts: Part[] = [];
+const lengths: number[] = [];
 
 /**
  * One Kafka record, v2 format, exactly as kafkajs' record/v0 writes it:
@@ -132,43 +244,57 @@ const bytesOf = (v: Buffer | string | null | undefined): Buffer | null => (v == 
  *               Key:varint-bytes Value:varint-bytes Headers:[varint-string varint-bytes] (varint count)
  *
  * (null key, value or header value: length -1). Header values that are arrays give one header each.
+ * Strings (header names and values, string keys and values) are written straight into the record's
+ * buffer, without a Buffer of their own.
  */
 export function encodeRecordV0(r: RecordInput): Buffer {
-  const key = bytesOf(r.key);
-  const value = bytesOf(r.value);
-  const headers: [Buffer, Buffer | null][] = [];
+  let n = 0;
+  parts[n++] = partOf(r.key);
+  parts[n++] = partOf(r.value);
   if (r.headers) {
-    for (const k of Object.keys(r.headers)) {
+    for (const k in r.headers) {
+      if (!Object.hasOwn(r.headers, k)) continue;
       const v = r.headers[k];
-      const kb = Buffer.from(k, 'utf8');
-      if (Array.isArray(v)) for (const one of v) headers.push([kb, bytesOf(one)]);
-      else headers.push([kb, bytesOf(v)]);
+      if (Array.isArray(v)) {
+        for (const one of v) {
+          parts[n++] = k;
+          parts[n++] = partOf(one);
+        }
+      } else {
+        parts[n++] = k;
+        parts[n++] = partOf(v);
+      }
     }
   }
+  const headerCount = (n - 2) / 2;
   const ts = zigzag(r.timestampDelta ?? 0);
   const od = zigzag(r.offsetDelta ?? 0);
-  const sizeOfBytes = (b: Buffer | null) => (b === null ? 1 : varintSize(b.length * 2) + b.length);
-  let body = 1 + varintSize(ts) + varintSize(od) + sizeOfBytes(key) + sizeOfBytes(value) + varintSize(headers.length * 2);
-  for (const [k, v] of headers) body += varintSize(k.length * 2) + k.length + sizeOfBytes(v);
+  let body = 1 + varintSize(ts) + varintSize(od) + varintSize(headerCount * 2);
+  for (let i = 0; i < n; i++) {
+    const p = parts[i]!;
+    const length = p === null ? -1 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
+    lengths[i] = length;
+    body += length < 0 ? 1 : varintSize(length * 2) + length;
+  }
   const buf = Buffer.allocUnsafe(varintSize(body * 2) + body);
   let at = writeVarint(buf, 0, body * 2);
   buf[at++] = 0; // attributes: none
   at = writeVarint(buf, at, ts);
   at = writeVarint(buf, at, od);
-  const writeBytes = (b: Buffer | null) => {
-    if (b === null) {
+  for (let i = 0; i < n; i++) {
+    if (i === 2) at = writeVarint(buf, at, headerCount * 2);
+    const p = parts[i]!;
+    const length = lengths[i]!;
+    parts[i] = null;
+    if (length < 0) {
       buf[at++] = 1; // zigzag(-1)
-      return;
+      continue;
     }
-    at = writeVarint(buf, at, b.length * 2);
-    at += b.copy(buf, at);
-  };
-  writeBytes(key);
-  writeBytes(value);
-  at = writeVarint(buf, at, headers.length * 2);
-  for (const [k, v] of headers) {
-    writeBytes(k);
-    writeBytes(v);
+    at = writeVarint(buf, at, length * 2);
+    if (typeof p === 'string') buf.write(p, at, length, 'utf8');
+    else buf.set(p!, at);
+    at += length;
   }
+  if (n === 2) writeVarint(buf, at, 0);
   return buf;
 }
