@@ -33,8 +33,12 @@ const ioText = (io: Record<string, unknown> | undefined) => (io === undefined ? 
  * at most the device's day partitions plus one, far under Cassandra's warning for unlogged
  * batches across partitions (10); it is not atomic across them, which an idempotent retry covers.
  * The Cassandra sink of libs/stream runs them (prepared, adaptive concurrency, back-off).
+ *
+ * With `days`, a device_days row this process wrote within the last {@link WrittenDays} refresh is
+ * not written again: the pipeline's chunks hold about one event per device, so the index row of a
+ * device's day was a third of the statements of every event while it changes once a day.
  */
-export function positionStatements(keyspace: string, maxBatchStatements = 16): (events: StoredEvent[]) => CqlCall[] {
+export function positionStatements(keyspace: string, maxBatchStatements = 16, days?: WrittenDays): (events: StoredEvent[]) => CqlCall[] {
   const insertPosition = `INSERT INTO ${keyspace}.positions_by_device_day (${POSITION_COLUMNS.join(', ')}) VALUES (${marks(POSITION_COLUMNS.length)})`;
   const insertDay = `INSERT INTO ${keyspace}.device_days (device_id, day) VALUES (?, ?)`;
   const upsertLatest = `INSERT INTO ${keyspace}.asset_latest_state (${LATEST_COLUMNS.join(', ')}) VALUES (${marks(LATEST_COLUMNS.length)}) USING TIMESTAMP ?`;
@@ -53,7 +57,9 @@ export function positionStatements(keyspace: string, maxBatchStatements = 16): (
     for (const [deviceId, d] of devices) {
       // Positions first: a missing table is then reported as positions_by_device_day's.
       d.positions.sort(byPartition);
-      const statements = [...d.positions, ...[...d.days].map((day) => ({ query: insertDay, params: [deviceId, day] })), { query: upsertLatest, params: latestParams(d.newest) }];
+      const statements = d.positions.slice();
+      for (const day of d.days) if (!days?.fresh(deviceId, day)) statements.push({ query: insertDay, params: [deviceId, day] });
+      statements.push({ query: upsertLatest, params: latestParams(d.newest) });
       const positions = d.positions.length;
       for (let i = 0; i < statements.length; i += maxBatchStatements) {
         const slice = statements.slice(i, i + maxBatchStatements);
@@ -63,6 +69,56 @@ export function positionStatements(keyspace: string, maxBatchStatements = 16): (
     }
     return calls;
   };
+}
+
+/**
+ * The device_days rows (device, day) this process has written, and when: {@link positionStatements}
+ * skips a row written less than `refreshMs` ago. Rows are marked only once their chunk was
+ * written (the sink's onWritten), so a failed or replayed chunk writes its rows again, and a new
+ * process starts empty. The refresh bounds how stale the row's TTL may get against its day's
+ * newest position (device_days shares the positions' TTL and expires with the last write): 10
+ * minutes by default, nothing against days of TTL. Past `maxEntries` the oldest half is forgotten
+ * (those rows are simply written again).
+ */
+export class WrittenDays {
+  readonly #at = new Map<string, number>();
+  readonly refreshMs: number;
+  readonly maxEntries: number;
+  readonly #now: () => number;
+  constructor(refreshMs = 600_000, maxEntries = 200_000, now: () => number = Date.now) {
+    this.refreshMs = refreshMs;
+    this.maxEntries = maxEntries;
+    this.#now = now;
+  }
+
+  /** True when (deviceId, day) was written less than refreshMs ago. */
+  fresh(deviceId: string, day: string): boolean {
+    const at = this.#at.get(`${deviceId}\u0000${day}`);
+    return at !== undefined && this.#now() - at < this.refreshMs;
+  }
+
+  /** Marks the (device, day) rows of written events; a row already fresh keeps its time (so it is refreshed on schedule). */
+  written(events: readonly StoredEvent[]): void {
+    const now = this.#now();
+    for (const e of events) {
+      const key = `${e.deviceId}\u0000${dayOf(e.eventTime)}`;
+      const at = this.#at.get(key);
+      if (at !== undefined && now - at < this.refreshMs) continue;
+      this.#at.delete(key); // re-insert: Map order is then oldest write first
+      this.#at.set(key, now);
+    }
+    if (this.#at.size > this.maxEntries) {
+      let drop = this.#at.size - (this.maxEntries >> 1);
+      for (const key of this.#at.keys()) {
+        if (drop-- <= 0) break;
+        this.#at.delete(key);
+      }
+    }
+  }
+
+  get size(): number {
+    return this.#at.size;
+  }
 }
 
 /** Orders a device's position statements by day (params[1]), so a cut batch touches as few partitions as it can. */

@@ -3,7 +3,7 @@ import { cassandraSink, createStage, type AdaptiveConcurrencyOptions, type Consu
 import { DEFAULT_INITIAL_CONCURRENCY, type StoreConfig } from './config.ts';
 import { cassandraConnection, createCassandraClient } from './cassandra-client.ts';
 import { decodeStoredEvents } from './event.ts';
-import { positionStatements } from './position-writer.ts';
+import { positionStatements, WrittenDays } from './position-writer.ts';
 import { storeSinkHooks } from './store-metrics.ts';
 
 /**
@@ -14,16 +14,22 @@ import { storeSinkHooks } from './store-metrics.ts';
  */
 export function createStoreService(deps: ServiceDeps<StoreConfig>, options: { client?: cassandra.Client } = {}): Service & { runner: ConsumerRunner } {
   const { config } = deps;
+  const days = new WrittenDays();
+  const hooks = storeSinkHooks(deps);
   return createStage(deps, {
     input: { topics: [config.INPUT_TOPIC] },
     transform: decodeStoredEvents,
     sink: cassandraSink(deps, {
       client: options.client ?? createCassandraClient(cassandraConnection(config)),
       ownsClient: !options.client,
-      statements: positionStatements(config.CASSANDRA_KEYSPACE, config.STORE_BATCH_MAX_ROWS),
+      statements: positionStatements(config.CASSANDRA_KEYSPACE, config.STORE_BATCH_MAX_ROWS, days),
       concurrency: storeConcurrencyOptions(config),
       span: { keyspace: config.CASSANDRA_KEYSPACE, table: 'positions_by_device_day' },
-      ...storeSinkHooks(deps),
+      ...hooks,
+      onWritten: (events) => {
+        days.written(events);
+        hooks.onWritten?.(events);
+      },
     }),
   });
 }
