@@ -29,6 +29,7 @@ export { createStage, kafkaStageHandler, createKafkaStageService } from './stage
 export type { Transform, TransformResult, StageOptions } from './stage.ts';
 export type { Sink, SinkContext, StageResult } from './sink.ts';
 export { kafkaSink, producerSink } from './kafka-sink.ts';
+export { coalescingProducer } from './coalescing-producer.ts';
 export type { KafkaSinkOptions } from './kafka-sink.ts';
 export { cassandraSink, CqlWriter } from './cassandra-sink.ts';
 export type { CassandraSinkOptions, CqlCall, CqlClient, CqlOptions, CqlStatement, CqlWriterOptions } from './cassandra-sink.ts';

@@ -3,6 +3,7 @@ import type { StreamProducer, StreamTransaction } from './kafka/types.ts';
 import type { StreamMetrics } from './metrics.ts';
 import type { BaseConfig } from './config.ts';
 import type { ServiceDeps } from './service-host.ts';
+import { coalescingProducer } from './coalescing-producer.ts';
 import { DlqWriter } from './dlq.ts';
 import { StreamError } from './errors.ts';
 import type { Sink } from './sink.ts';
@@ -18,7 +19,8 @@ export interface KafkaSinkOptions {
 
 /**
  * The Kafka sink of a stage: outputs and dead letters of a chunk go out in one acks=all request
- * of an idempotent producer, and the chunk is done (its offsets committable) only when Kafka
+ * of an idempotent producer (with the other chunks that send in the same event-loop turn: the
+ * partition chunks of one fetch share a request), and the chunk is done (its offsets committable) only when Kafka
  * acknowledged them. At-least-once: a crash between produce and commit repeats records, and
  * deterministic keys and event ids make the repeats collapse downstream. It has no retry loop of
  * its own: kafkajs retries inside a send, and a failed send is a retryable STREAM_PRODUCE_FAILED
@@ -34,7 +36,9 @@ export interface KafkaSinkOptions {
  * (KAFKA_CLIENT=platformatic): a member that lost the partition cannot commit it.
  */
 export function kafkaSink(deps: Pick<ServiceDeps, 'kafka' | 'metrics'> & { config: Readonly<BaseConfig & { DLQ_TOPIC?: string }> }, options: KafkaSinkOptions = {}): Sink<OutboundRecord> {
-  const producer = deps.kafka.producer(options.exactlyOnce ? { transactionalId: options.exactlyOnce.transactionalId } : {});
+  // At-least-once: the chunks of one fetch share a request (coalescing-producer.ts); a
+  // transaction is one chunk's by design.
+  const producer = options.exactlyOnce ? deps.kafka.producer({ transactionalId: options.exactlyOnce.transactionalId }) : coalescingProducer(deps.kafka.producer());
   const dlq = new DlqWriter(producer, deps.metrics, { topic: deps.config.DLQ_TOPIC });
   return { ...producerSink(producer, dlq, deps.metrics, { transactional: options.exactlyOnce !== undefined }), start: () => producer.connect(), stop: () => producer.disconnect() };
 }
