@@ -136,7 +136,7 @@ describe('PositionWriter (fake sink)', () => {
     ...Array.from({ length: 3 }, (_, i) => enrichedEvent('dev-b', day1 + i * 1000, 200 + i)),
   ].map((e) => decodeStoredEvent(Buffer.from(JSON.stringify(e))));
 
-  test('writes each device in its own unlogged batches (positions, then its days, then its newest state with the event time in µs), at most 16 statements each', async () => {
+  test('a device with more statements than a batch holds gets unlogged batches of its own (positions, then its days, then its newest state with the event time in µs), at most 16 statements each', async () => {
     // Prepare
     const { sink, writes } = fakeSink(0);
     const writer = new PositionWriter({ sink, keyspace: 'ks', concurrency: new AdaptiveConcurrency({ min: 1, max: 8 }), maxBatchRows: 16 });

@@ -66,3 +66,41 @@ describe('device_days written once per refresh (WrittenDays)', () => {
     expect(days.fresh('dev-0', '2024-05-01')).toBe(false);
   });
 });
+
+describe('devices packed into shared batches', () => {
+  test('one event per device: whole devices per batch, at most 16 statements and 10 partitions, every statement once', () => {
+    // Prepare
+    const statements = positionStatements('ks', 16);
+    const chunk = Array.from({ length: 23 }, (_, i) => stored(`dev-${i}`, day1 + i, i));
+
+    // Act
+    const calls = statements(chunk);
+
+    // Assess
+    const batches = calls.map((c) => ('batch' in c ? c.batch : [c.statement]));
+    // 3 statements and 3 partitions (positions, days, latest) per device: 3 devices per batch.
+    expect(batches.map((b) => b.length)).toEqual([9, 9, 9, 9, 9, 9, 9, 6]);
+    for (const b of batches) {
+      const devices = new Set(b.map((s) => String(s.params[0])));
+      expect(b).toHaveLength(devices.size * 3);
+    }
+    expect(calls.reduce((n, c) => n + c.rows, 0)).toBe(23);
+    expect(positionRows(calls)).toBe(23);
+    expect(dayRows(calls)).toHaveLength(23);
+  });
+
+  test('with the day rows already written, 5 devices (10 partitions) share a batch', () => {
+    // Prepare
+    const days = new WrittenDays();
+    const statements = positionStatements('ks', 16, days);
+    const chunk = Array.from({ length: 12 }, (_, i) => stored(`dev-${i}`, day1 + i, i));
+    days.written(chunk);
+
+    // Act
+    const calls = statements(chunk.map((e, i) => stored(e.deviceId, day1 + 1000 + i, 100 + i)));
+
+    // Assess
+    expect(calls.map((c) => ('batch' in c ? c.batch.length : 1))).toEqual([10, 10, 4]);
+    expect(calls.map((c) => c.rows)).toEqual([5, 5, 2]);
+  });
+});
