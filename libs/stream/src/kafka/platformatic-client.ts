@@ -146,7 +146,8 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log: Logger
   let streamOptions: Parameters<PltConsumer['consume']>[0] | undefined;
   let joins = 0;
   let reopening: Promise<void> | undefined;
-  const closing: Promise<unknown>[] = [];
+  /** Old streams still closing (each leaves the set once closed, so rejoins do not accumulate them). */
+  const closing = new Set<Promise<unknown>>();
 
   const crash = (err: Error, restarting: boolean) => {
     if (crashListeners.length === 0) log?.error({ err, restarting }, 'consumer error');
@@ -221,7 +222,10 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log: Logger
             await new Promise((r) => setTimeout(r, 1000));
           }
         }
-        if (old) closing.push(old.close().catch(() => undefined));
+        if (old) {
+          const closed: Promise<unknown> = old.close().catch(() => undefined).finally(() => closing.delete(closed));
+          closing.add(closed);
+        }
       }
     })().finally(() => (reopening = undefined));
   }
@@ -349,7 +353,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log: Logger
       stream?.pause();
       if (active > 0) await new Promise<void>((r) => idleWaiters.push(r));
       if (stream) await stream.close();
-      await Promise.all(closing);
+      await Promise.all([...closing]);
       await consumer.close();
     },
     onAssigned: (listener) => void assignedListeners.push(listener),
