@@ -40,6 +40,11 @@ export const gatewayConfigSchema = z.object({
   GATEWAY_HTTP_MAX_IN_FLIGHT: env.int(256, { min: 1, max: 100_000 }),
   /** How long records wait for company before a produce (0: send what accumulated while the previous send was in flight). */
   GATEWAY_LINGER_MS: env.int(0, { min: 0, max: 1_000 }),
+  /**
+   * Least time between the starts of two produce requests: under load the records of a whole
+   * interval go out in one request; after a quiet interval a record goes out at once (0: no pacing).
+   */
+  GATEWAY_SEND_INTERVAL_MS: env.int(10, { min: 0, max: 1_000 }),
   /** Most records in one produce request. */
   GATEWAY_MAX_BATCH_RECORDS: env.int(2_000, { min: 1, max: 100_000 }),
   /** A produce that takes longer fails (and is not acknowledged). */

@@ -23,9 +23,15 @@ export interface HttpIngestOptions {
   onStatus(status: number): void;
 }
 
-function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers });
+/** The answer to a one-record, one-event request (nearly every device request): built once. */
+const ACCEPTED_ONE = JSON.stringify({ accepted: 1, records: 1 });
+
+function reply(res: ServerResponse, status: number, body: unknown, headers?: Record<string, string>): void {
+  const text = body === ACCEPTED_ONE ? ACCEPTED_ONE : JSON.stringify(body);
+  // A flat header list: writeHead takes it without building and walking a header object.
+  const list = ['content-type', 'application/json', 'content-length', String(Buffer.byteLength(text))];
+  if (headers) for (const k in headers) list.push(k, headers[k]!);
+  res.writeHead(status, list);
   res.end(text);
 }
 
@@ -89,11 +95,12 @@ export function createHttpIngestHandler(o: HttpIngestOptions): (req: IncomingMes
   const warnRefused = throttledWarning(o.logger, o.refusalLogIntervalMs ?? 10_000);
   let inFlight = 0;
   return (req, res) => {
-    const urlPath = (req.url ?? '/').split('?')[0]!;
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const urlPath = q === -1 ? url : url.slice(0, q);
     const span = { kind: SpanKind.SERVER, parent: contextFromHeaders(req.headers), attributes: { 'http.request.method': req.method ?? '', 'url.path': urlPath } };
     void withSpan(urlPath === INGEST_PATH ? `${req.method ?? 'HTTP'} ${INGEST_PATH}` : (req.method ?? 'HTTP'), span, async (trace) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path !== INGEST_PATH) return send(res, 404, { error: 'not found' });
+      if (urlPath !== INGEST_PATH) return send(res, 404, { error: 'not found' });
       if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' }, { allow: 'POST' });
       const token = bearerToken(req.headers.authorization);
       const remote = req.socket.remoteAddress ?? '?';
@@ -140,7 +147,7 @@ export function createHttpIngestHandler(o: HttpIngestOptions): (req: IncomingMes
     } catch {
       return send(res, 503, { error: 'Kafka did not acknowledge; retry later' }, { 'retry-after': '5' });
     }
-    return send(res, 202, { accepted: result.events.length, records: records.length });
+    return send(res, 202, result.events.length === 1 && records.length === 1 ? ACCEPTED_ONE : { accepted: result.events.length, records: records.length });
   }
 }
 

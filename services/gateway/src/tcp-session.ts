@@ -85,8 +85,12 @@ export class TcpSession {
     this.#host.onClose(this, reason);
   }
 
+  /** (Re)starts the idle deadline; one timer per session, refreshed rather than re-created per packet. */
   #armTimer(): void {
-    clearTimeout(this.#timer);
+    if (this.#timer) {
+      this.#timer.refresh();
+      return;
+    }
     this.#timer = setTimeout(() => {
       if (!this.#busy) this.close('idle');
     }, this.#host.idleTimeoutMs);
@@ -95,6 +99,9 @@ export class TcpSession {
   #onData(chunk: Buffer): void {
     if (this.#closed) return;
     this.#pending = this.#pending.length === 0 ? chunk : Buffer.concat([this.#pending, chunk]);
+    // A device sends its next packet only after the ack, so the socket is paused only when bytes
+    // come while a packet is in flight (pipelining): at most that packet plus this chunk is held.
+    if (this.#busy) this.#socket.pause();
     this.#process();
   }
 
@@ -116,7 +123,10 @@ export class TcpSession {
         return;
       }
       this.#pending = this.#pending.subarray(frame.length);
-      this.#handlePacket(Buffer.from(frame));
+      // The frame is kept until Kafka acked it: copied out of a larger chunk (so the chunk is not
+      // held), taken as is when it is the whole buffer (the usual one packet per read).
+      const whole = frame.byteOffset === 0 && frame.length === frame.buffer.byteLength;
+      this.#handlePacket(whole ? frame : Buffer.from(frame));
     }
   }
 
@@ -168,10 +178,9 @@ export class TcpSession {
     this.#run(this.#host.forward(input, packet), packet.records.length);
   }
 
-  /** Pauses reading until the packet is durable, then acks (AVL) or not (DLQ) and goes on. */
+  /** Handles no further packet until this one is durable, then acks (AVL) or not (DLQ) and goes on. */
   #run(work: Promise<void>, ackCount: number | undefined): void {
     this.#busy = true;
-    this.#socket.pause();
     work.then(
       () => {
         this.#busy = false;
@@ -182,7 +191,7 @@ export class TcpSession {
           this.close('shutdown');
           return;
         }
-        this.#socket.resume();
+        if (this.#socket.isPaused()) this.#socket.resume();
         this.#process();
       },
       () => {

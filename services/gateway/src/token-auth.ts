@@ -1,6 +1,7 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 
-const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+/** SHA-256 of the UTF-8 text; the one-shot form (no Hash object per request). */
+const digest = (s: string) => hash('sha256', s, 'buffer');
 
 /**
  * Bearer token check. Tokens are compared as SHA-256 digests (equal length) with

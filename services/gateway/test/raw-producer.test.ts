@@ -18,9 +18,9 @@ const admin = { connect: async () => undefined, disconnect: async () => undefine
 const record = (key: string): OutboundRecord => ({ topic: 't', key, value: key });
 const tick = () => new Promise((r) => setImmediate(r));
 
-async function started(slowSendMs = 60_000, maxSendsInFlight = 1) {
+async function started(slowSendMs = 60_000, maxSendsInFlight = 1, sendIntervalMs = 0) {
   const fake = fakeProducer();
-  const raw = new RawProducer({ producer: fake.producer, admin, logger: pino({ level: 'silent' }), lingerMs: 0, maxBatchRecords: 100, slowSendMs, probeIntervalMs: 60_000, maxSendsInFlight });
+  const raw = new RawProducer({ producer: fake.producer, admin, logger: pino({ level: 'silent' }), lingerMs: 0, maxBatchRecords: 100, slowSendMs, probeIntervalMs: 60_000, maxSendsInFlight, sendIntervalMs });
   raw.start();
   while (!raw.healthy()) await tick();
   return { raw, ...fake };
@@ -73,6 +73,55 @@ describe('RawProducer', () => {
     sends[0]!.resolve();
     sends[2]!.resolve();
     await Promise.all([first, ...later]);
+    await raw.stop();
+  });
+
+  it('with a send interval, sends a record after a quiet interval at once, and what arrives within the interval as one request, in order, each submit resolved only by its own send', async () => {
+    // Prepare: three slots, so only the pacing holds records back
+    const { raw, sends } = await started(60_000, 3, 150);
+    const first = raw.submit([record('a')]);
+    await tick();
+    const sendsAfterA = sends.length;
+    sends[0]!.resolve();
+    await first;
+
+    // Act: b, c and d come within the interval of a's send (no send in flight any more)
+    const resolved: string[] = [];
+    const later = ['b', 'c', 'd'].map((k) => raw.submit([record(k)]).then(() => void resolved.push(k)));
+    for (let i = 0; i < 5; i++) await tick();
+    const sendsWithinInterval = sends.length;
+    while (sends.length < 2) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 5; i++) await tick();
+    const resolvedBeforeAck = resolved.length;
+    sends[1]!.resolve();
+    await Promise.all(later);
+
+    // Assess
+    expect(sendsAfterA).toBe(1);
+    expect(sendsWithinInterval).toBe(1);
+    expect(sends.map((s) => s.records.map((r) => r.key))).toEqual([['a'], ['b', 'c', 'd']]);
+    expect(resolvedBeforeAck).toBe(0);
+    expect(resolved).toEqual(['b', 'c', 'd']);
+    await raw.stop();
+  });
+
+  it('with a send interval, a failed paced request rejects every packet in it and acknowledges none', async () => {
+    // Prepare
+    const { raw, sends } = await started(60_000, 3, 50);
+    const first = raw.submit([record('a')]);
+    await tick();
+    sends[0]!.resolve();
+    await first;
+    const paced = [raw.submit([record('b')]), raw.submit([record('c')])].map((p) => p.then(() => 'acked', (e: unknown) => e));
+    while (sends.length < 2) await new Promise((r) => setTimeout(r, 5));
+
+    // Act
+    sends[1]!.reject(new Error('broker down'));
+    const outcomes = await Promise.all(paced);
+
+    // Assess
+    expect(sends[1]!.records.map((r) => r.key)).toEqual(['b', 'c']);
+    expect(outcomes).toEqual([expect.objectContaining({ code: 'GATEWAY_KAFKA_UNAVAILABLE' }), expect.objectContaining({ code: 'GATEWAY_KAFKA_UNAVAILABLE' })]);
     await raw.stop();
   });
 

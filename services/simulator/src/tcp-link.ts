@@ -1,6 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { encodeImeiPacket } from '@fleetstream/telemetry';
 import { SimulatorError } from './errors.ts';
+import { TimerWheel, type WheelEntry } from './timer-wheel.ts';
 
 /**
  * One device's TCP connection to a Teltonika gateway: connect, IMEI login (answer 0x01), then
@@ -13,13 +14,16 @@ export class TcpLink {
   readonly #imei: string;
   #socket: Socket | undefined;
   #buf: Buffer = Buffer.alloc(0);
-  #reader: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void; timer: NodeJS.Timeout } | undefined;
+  readonly #wheel: TimerWheel;
+  #reader: { n: number; resolve: (b: Buffer) => void; reject: (e: Error) => void; deadline: WheelEntry } | undefined;
   #closedError: Error | undefined;
 
-  constructor(host: string, port: number, imei: string) {
+  /** `wheel`: where the read deadlines wait (the fleet's shared one; a private one otherwise). */
+  constructor(host: string, port: number, imei: string, wheel?: TimerWheel) {
     this.#host = host;
     this.#port = port;
     this.#imei = imei;
+    this.#wheel = wheel ?? new TimerWheel(5);
   }
 
   get connected(): boolean {
@@ -76,8 +80,8 @@ export class TcpLink {
   /** Exactly `n` bytes, or a rejection on close / timeout. */
   read(n: number, timeoutMs: number): Promise<Buffer> {
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new SimulatorError('SIMULATOR_ACK_TIMEOUT', `no answer within ${timeoutMs} ms`)), timeoutMs);
-      this.#reader = { n, resolve, reject, timer };
+      const deadline = this.#wheel.at(Date.now() + timeoutMs, () => this.#fail(new SimulatorError('SIMULATOR_ACK_TIMEOUT', `no answer within ${timeoutMs} ms`)));
+      this.#reader = { n, resolve, reject, deadline };
       this.#deliver();
       if (this.#reader && !this.#socket) this.#fail(this.#closedError ?? new SimulatorError('SIMULATOR_CONNECTION_CLOSED', 'not connected'));
     });
@@ -87,7 +91,7 @@ export class TcpLink {
     const r = this.#reader;
     if (!r || this.#buf.length < r.n) return;
     this.#reader = undefined;
-    clearTimeout(r.timer);
+    this.#wheel.cancel(r.deadline);
     const out = this.#buf.subarray(0, r.n);
     this.#buf = this.#buf.subarray(r.n);
     r.resolve(out);
@@ -97,7 +101,7 @@ export class TcpLink {
     const r = this.#reader;
     if (!r) return;
     this.#reader = undefined;
-    clearTimeout(r.timer);
+    this.#wheel.cancel(r.deadline);
     r.reject(err);
   }
 
