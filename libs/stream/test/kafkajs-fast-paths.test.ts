@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
 import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder, type RecordBatchInput, type RequestInput } from '../src/kafka/kafkajs-record-batch.ts';
+import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from '../src/kafka/kafkajs-produce-request.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,6 +33,12 @@ const kafkajsBatch = originalKafkajsModule<{ RecordBatch: (input: RecordBatchInp
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder;
 const kafkajsRequest = originalKafkajsModule<(input: RequestInput) => Promise<KafkajsEncoder>>('kafkajs/src/protocol/request.js');
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
+/** kafkajs' produce request v3 on kafkajs' own record and batch encoders (none of ours). */
+const kafkajsProduce = originalKafkajsModule<(input: ProduceRequestInput) => ProduceRequest>('kafkajs/src/protocol/requests/produce/v3/request.js', {
+  '../../../recordBatch/record/v0': kafkajsRecord,
+  '../../../recordBatch/v0': { ...kafkajsBatch, RecordBatch: originalKafkajsModule<{ RecordBatch: unknown }>('kafkajs/src/protocol/recordBatch/v0/index.js', { '../crc32C': kafkajsCrc }).RecordBatch },
+});
+const ourProduce = createProduceRequestV3({ Encoder, Long: Long as unknown as { fromInt(v: number): unknown }, crc32c, original: kafkajsProduce, apiKey: 0 });
 const kafkajsRecordDecoder = originalKafkajsModule<typeof decodeRecordV0>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { buffer: Buffer; offset: number; readInt8(): number; readVarInt(): number };
 
@@ -174,6 +181,65 @@ describe('kafkajs fast paths', () => {
     expect(a).toBeInstanceOf(Encoder);
   });
 
+  describe('the produce request', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /** Both requests' fields and encoded bytes, each from the same starting clock. */
+    const both = async (input: ProduceRequestInput) => {
+      const run = async (create: (i: ProduceRequestInput) => ProduceRequest) => {
+        // kafkajs reads the clock once per partition: both requests see the same clock
+        jest.restoreAllMocks();
+        let now = 1_765_000_000_000;
+        jest.spyOn(Date, 'now').mockImplementation(() => (now += 7));
+        const request = create(input);
+        const { encode, expectResponse, ...fields } = request;
+        return { fields, expectResponse: expectResponse(), bytes: (await encode()).buffer };
+      };
+      return { ours: await run(ourProduce), kafkajs: await run(kafkajsProduce) };
+    };
+
+    const messages = (n: number, key: (i: number) => Buffer | string | null = (i) => Buffer.from(`35630704244${i % 10}`)) =>
+      Array.from({ length: n }, (_, i) => ({ key: key(i), value: `{"schemaVersion":1,"n":${i}}`, headers: { 'schema-version': '1', receivedAt: '1700000000000' } }));
+
+    test.each<[string, ProduceRequestInput]>([
+      ['parse output: one topic, three partitions, an idempotent producer', { acks: -1, timeout: 30_000, producerId: Long.fromValue(4_242), producerEpoch: 3, topicData: [{ topic: 'telemetry.parsed', partitions: [0, 5, 11].map((partition, p) => ({ partition, firstSequence: 1_000 * p, messages: messages(50 + p) })) }] }],
+      ['outputs and dead letters: two topics, string and null keys, non-ASCII text, array headers', { acks: -1, timeout: 5_000, producerId: 17, producerEpoch: 0, topicData: [{ topic: 'a', partitions: [{ partition: 1, firstSequence: 3, messages: [{ key: null, value: 'värde ✓', headers: { h: ['x', 'y'] } }, { key: 'clé', value: null }] }] }, { topic: 'tëlemetry.dlq', partitions: [{ partition: 0, messages: [{ key: Buffer.from([0, 255]), value: Buffer.alloc(70_000, 3), headers: {} }] }] }] }],
+      ['a transactional producer, defaults for the producer id and epoch', { acks: -1, timeout: 1_000, transactionalId: 'fleetstream-parse-h1', topicData: [{ topic: 't', partitions: [{ partition: 2, messages: messages(3) }] }] }],
+      ['acks 0 (no response expected)', { acks: 0, timeout: 1_000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: messages(1) }] }] }],
+      ['messages with their own timestamps (kafkajs own request)', { acks: -1, timeout: 1_000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: messages(3).map((m, i) => ({ ...m, timestamp: 1_700_000_000_000 + 1_000 * (3 - i) })) }] }] }],
+      ['gzip (kafkajs own request)', { acks: -1, timeout: 1_000, compression: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: messages(3) }] }] }],
+    ])('writes the bytes kafkajs own produce request writes: %s', async (_, input) => {
+      const { ours, kafkajs } = await both(input);
+      expect(ours.fields).toEqual(kafkajs.fields);
+      expect(ours.expectResponse).toBe(kafkajs.expectResponse);
+      expect(ours.bytes.equals(kafkajs.bytes)).toBe(true);
+    });
+
+    test('writes the bytes kafkajs own produce request writes, for any topics, partitions and messages', async () => {
+      const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)));
+      const message = fc.record({ key: bytes, value: bytes, headers: fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))) }, { requiredKeys: ['key', 'value'] });
+      const partition = fc.record({ partition: fc.nat({ max: 50 }), firstSequence: fc.nat(), messages: fc.array(message, { minLength: 1, maxLength: 12 }) });
+      const input: fc.Arbitrary<ProduceRequestInput> = fc.record(
+        {
+          acks: fc.constantFrom(-1, 0, 1),
+          timeout: fc.nat(),
+          transactionalId: fc.oneof(fc.constant(null), fc.string({ maxLength: 20 })),
+          producerId: fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: 2n ** 62n }).map((b) => Long.fromValue(b.toString()))),
+          producerEpoch: fc.nat({ max: 32_767 }),
+          topicData: fc.array(fc.record({ topic: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), partitions: fc.array(partition, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 3 }),
+        },
+        { requiredKeys: ['acks', 'timeout', 'topicData'] },
+      );
+      await fc.assert(
+        fc.asyncProperty(input, async (i) => {
+          const { ours, kafkajs } = await both(i);
+          expect(ours.bytes.equals(kafkajs.bytes)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
@@ -209,10 +275,12 @@ describe('kafkajs fast paths', () => {
       const murmur = require('kafkajs/src/producer/partitioners/default/murmur2.js');
       const batch = require('kafkajs/src/protocol/recordBatch/v0/index.js').RecordBatch;
       const empty = await batch({ records: [], firstTimestamp: 1, maxTimestamp: 1 });
+      const produce = require('kafkajs/src/protocol/requests/produce/v7/request.js')({ acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'v' }] }] }] });
+      const produced = (await produce.encode()).buffer;
       const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61 }));`;
+      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61, produce: produce.apiVersion === 7 && produce.encode.toString().includes('encodeProduce') && produced.length === 97 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true, produce: true });
   });
 });
