@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
 import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder, type RecordBatchInput, type RequestInput } from '../src/kafka/kafkajs-record-batch.ts';
+import { createBatch, shortDecimal, type KafkajsLong, type PartitionData } from '../src/kafka/kafkajs-batch.ts';
 import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from '../src/kafka/kafkajs-produce-request.ts';
 
 const require = createRequire(import.meta.url);
@@ -240,6 +241,55 @@ describe('kafkajs fast paths', () => {
     });
   });
 
+  describe('the consumer Batch', () => {
+    type Batch = Record<string, unknown> & { isEmpty(): boolean; firstOffset(): string | null; lastOffset(): string };
+    const filterAborted = originalKafkajsModule<Parameters<typeof createBatch>[2]>('kafkajs/src/consumer/filterAbortedMessages.js');
+    const KafkajsBatch = originalKafkajsModule<new (topic: string, fetchedOffset: unknown, data: PartitionData) => Batch>('kafkajs/src/consumer/batch.js', { './filterAbortedMessages': filterAborted });
+    const OurBatch = createBatch(KafkajsBatch, Long as unknown as KafkajsLong, filterAborted) as unknown as new (topic: string, fetchedOffset: unknown, data: PartitionData) => Batch;
+    /** Both Batches of the same input: their fields and what their methods answer (or the error's class). */
+    const both = (fetchedOffset: unknown, data: PartitionData) => {
+      const run = (B: typeof OurBatch) => {
+        try {
+          const b = new B('t', fetchedOffset, data);
+          return { fields: { ...b }, isEmpty: b.isEmpty(), first: b.firstOffset(), last: b.lastOffset(), isBatch: b instanceof KafkajsBatch };
+        } catch (err) {
+          return { error: (err as Error).name };
+        }
+      };
+      return { ours: run(OurBatch), kafkajs: run(KafkajsBatch) };
+    };
+    const data = (offsets: unknown[], control: number[] = []): PartitionData => ({ partition: 3, highWatermark: '999', abortedTransactions: [], messages: offsets.map((offset, i) => ({ offset, isControlRecord: control.includes(i), key: null, value: null })) });
+
+    test.each<[string, unknown, PartitionData]>([
+      ['a fetch that starts where asked', '100', data(['100', '101', '102'])],
+      ['a compressed batch starting before the fetched offset, a control record', '5', data(['3', '4', '5', '6', '7'], [3])],
+      ['offsets beyond 15 digits (kafkajs Long)', '9007199254740993', data(['9007199254740992', '9007199254740993', '9223372036854775807'])],
+      ['a short fetched offset, long message offsets', '10', data(['10', '1000000000000000000'])],
+      ['offsets that are not plain decimals (hex, spaces, "NaN")', '0x10', data(['15', ' 16', 'NaN', '-1'])],
+      ['an empty fetched offset (kafkajs throws)', '', data(['1'])],
+      ['number offsets', 4, data([3, 4, 5])],
+    ])('gives what kafkajs own Batch gives: %s', (_, fetchedOffset, d) => {
+      const { ours, kafkajs } = both(fetchedOffset, d);
+      expect(ours).toEqual(kafkajs);
+    });
+
+    test('gives what kafkajs own Batch gives, for any offsets', () => {
+      const offset = fc.oneof(fc.bigInt({ min: -1n, max: 2n ** 63n - 1n }).map(String), fc.nat({ max: 2_000 }).map(String), fc.string({ maxLength: 4 }));
+      fc.assert(
+        fc.property(offset, fc.array(offset, { maxLength: 30 }), fc.array(fc.nat({ max: 29 })), (fetched, offsets, control) => {
+          const { ours, kafkajs } = both(fetched, data(offsets, control));
+          expect(ours).toEqual(kafkajs);
+        }),
+        { numRuns: 1_000 },
+      );
+    });
+
+    test('shortDecimal reads up to 15 digits, with a minus sign, and nothing else', () => {
+      expect(['0', '-1', '123456789012345', '-123456789012345'].map(shortDecimal)).toEqual([0, -1, 123456789012345, -123456789012345]);
+      expect(['', '-', '1234567890123456', '1e3', '1.0', ' 1', '0x10', 'NaN', 7].map(shortDecimal)).toEqual(Array(9).fill(undefined));
+    });
+  });
+
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
@@ -279,8 +329,10 @@ describe('kafkajs fast paths', () => {
       const produced = (await produce.encode()).buffer;
       const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61, produce: produce.apiVersion === 7 && produce.encode.toString().includes('encodeProduce') && produced.length === 97 }));`;
+      const Batch = require('kafkajs/src/consumer/batch.js');
+      const b = new Batch('t', '1', { partition: 0, highWatermark: '3', messages: [{ offset: '0' }, { offset: '1' }, { offset: '2' }] });
+      console.log(JSON.stringify({ consumerBatch: Batch.toString().includes('shortDecimal') && b.messages.length === 2 && b.lastOffset() === '2', crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61, produce: produce.apiVersion === 7 && produce.encode.toString().includes('encodeProduce') && produced.length === 97 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true, produce: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ consumerBatch: true, crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true, produce: true });
   });
 });

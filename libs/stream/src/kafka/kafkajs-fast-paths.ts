@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { decodeRecordV0 } from './kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder } from './kafkajs-record-batch.ts';
 import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from './kafkajs-produce-request.ts';
+import { createBatch, type KafkajsLong } from './kafkajs-batch.ts';
 import { measureRecord, writeRecord, type RecordInput, type RecordLengths } from './kafkajs-record-writer.ts';
 
 /**
@@ -28,6 +29,8 @@ import { measureRecord, writeRecord, type RecordInput, type RecordLengths } from
  *   object, encodes each record into a Buffer of its own and copies records, batches and
  *   partitions through growing Encoders; the replacement (kafkajs-produce-request.ts) measures the
  *   records, then writes the whole request into one buffer of its size.
+ * - consumer/batch.js parses every fetched message's offset into a Long to compare it with the
+ *   fetched offset; the replacement (kafkajs-batch.ts) compares numbers while they are exact.
  * - protocol/recordBatch/record/v0/decoder (consume side) adds Long objects parsed from decimal
  *   strings for every record's offset and timestamp and spreads the headers object once per
  *   header; the replacement is kafkajs-record-decoder.ts (numbers while exact, same result).
@@ -49,15 +52,17 @@ export function applyKafkajsFastPaths(): boolean {
   const murmur = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
   const partitioner = require.resolve('kafkajs/src/producer/partitioners/legacy/partitioner.js');
   const produce = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+  const consumerBatch = require.resolve('kafkajs/src/consumer/batch.js');
   const users = [
     'kafkajs/src/producer/sendMessages.js',
+    'kafkajs/src/consumer/consumerGroup.js',
     'kafkajs/src/protocol/requests/produce/v4/request.js',
     'kafkajs/src/network/connection.js',
     'kafkajs/src/protocol/recordBatch/v0/decoder.js',
     'kafkajs/src/producer/partitioners/default/index.js',
     'kafkajs/src/producer/partitioners/legacy/index.js',
   ].map((p) => require.resolve(p));
-  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, produce, ...users].some((p) => require.cache[p])) return false;
+  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, produce, consumerBatch, ...users].some((p) => require.cache[p])) return false;
   const randomBytes = require('kafkajs/src/producer/partitioners/legacy/randomBytes.js') as (size: number) => Buffer;
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const encodeRecord = (r: RecordInput) => {
@@ -95,7 +100,10 @@ export function applyKafkajsFastPaths(): boolean {
   // kafkajs' own produce request (on the replacements above), for what the fast one hands back
   const originalProduce = require(produce) as (input: ProduceRequestInput) => ProduceRequest;
   const { Produce: apiKey } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
-  const Long = require('kafkajs/src/utils/long.js') as { fromInt(v: number): unknown };
+  const Long = require('kafkajs/src/utils/long.js') as KafkajsLong & { fromInt(v: number): unknown };
+  const OriginalBatch = require(consumerBatch) as { prototype: object };
+  const filterAborted = require('kafkajs/src/consumer/filterAbortedMessages.js') as Parameters<typeof createBatch>[2];
+  put(consumerBatch, createBatch(OriginalBatch, Long, filterAborted));
   put(produce, createProduceRequestV3({ Encoder: Encoder as unknown as new () => KafkajsEncoder, Long, crc32c, original: originalProduce, apiKey }));
   return true;
 }
