@@ -164,7 +164,9 @@ function kafkajsConsumer(kafka: InstanceType<typeof Kafka>, o: ConsumerOptions):
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
         eachBatch: async ({ batch, heartbeat, resolveOffset, isStale }) => {
-          const records = batch.messages.map((m) => toInbound(batch.topic, batch.partition, m));
+          const { topic, partition, messages } = batch;
+          const records = new Array<InboundRecord>(messages.length);
+          for (let i = 0; i < messages.length; i++) records[i] = toInbound(topic, partition, messages[i]!);
           await handler(
             { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() },
             { heartbeat, resolveOffset, isStale },
