@@ -5,8 +5,9 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
-import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
+import { decodeRecordV0, readState, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder, type RecordBatchInput, type RequestInput } from '../src/kafka/kafkajs-record-batch.ts';
+import { createRecordBatchDecoder, type BatchDecoder } from '../src/kafka/kafkajs-record-batch-decoder.ts';
 import { createBatch, shortDecimal, type KafkajsLong, type PartitionData } from '../src/kafka/kafkajs-batch.ts';
 import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from '../src/kafka/kafkajs-produce-request.ts';
 
@@ -241,6 +242,86 @@ describe('kafkajs fast paths', () => {
     });
   });
 
+  describe('the record batch decoder', () => {
+    const deps = {
+      Decoder: Decoder as unknown as new (b: Buffer | null) => BatchDecoder,
+      KafkaJSPartialMessageError: (require('kafkajs/src/errors.js') as { KafkaJSPartialMessageError: new (m: string) => Error }).KafkaJSPartialMessageError,
+      lookupCodecByAttributes: (require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodecByAttributes: (a: number) => { decompress(b: Buffer): Promise<Buffer> } | undefined }).lookupCodecByAttributes,
+      TimestampTypes: require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number; CREATE_TIME: number },
+    };
+    /** kafkajs' own batch decoder on kafkajs' own record decoder. */
+    const kafkajsBatchDecoder = originalKafkajsModule<(d: BatchDecoder) => Promise<unknown>>('kafkajs/src/protocol/recordBatch/v0/decoder.js', { '../record/v0/decoder': kafkajsRecordDecoder });
+    /** kafkajs' own batch decoder on our record decoder: what in-place decoding must equal even for corrupt bytes (our record decoder equals kafkajs' on records that are whole). */
+    const kafkajsBatchOnOurRecords = originalKafkajsModule<(d: BatchDecoder) => Promise<unknown>>('kafkajs/src/protocol/recordBatch/v0/decoder.js', { '../record/v0/decoder': decodeRecordV0 });
+    const ours = createRecordBatchDecoder({ ...deps, RecordDecoder: decodeRecordV0 as never, readState });
+    /** Both decoders on the same bytes: results (or errors' classes) and the bytes each read. */
+    const decodeBoth = async (bytes: Buffer, reference = kafkajsBatchDecoder) => {
+      const run = async (decode: (d: BatchDecoder) => Promise<unknown>) => {
+        const d = new Decoder(bytes) as unknown as BatchDecoder;
+        try {
+          return { batch: await decode(d), read: d.offset };
+        } catch (err) {
+          return { error: (err as Error).name, read: d.offset };
+        }
+      };
+      return { ours: await run(ours), kafkajs: await run(reference) };
+    };
+    const encodeBatch = async (records: RecordInput[], more: Partial<RecordBatchInput> = {}) =>
+      (await kafkajsBatch.RecordBatch({ firstOffset: '1000', firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_500, producerId: 7, lastOffsetDelta: records.length - 1, ...more, records: records.map((r) => kafkajsRecord(r) as unknown as KafkajsEncoder) })).buffer;
+    const parseInput = (i: number): RecordInput => ({ offsetDelta: i, timestampDelta: i, key: Buffer.from(`35630704244000${i % 10}`), value: Buffer.alloc(40, i), headers: { protocol: 'teltonika-tcp', receivedAt: '1700000000000' } });
+
+    test.each<[string, () => Promise<Buffer>]>([
+      ['a batch of parse inputs', () => encodeBatch(Array.from({ length: 50 }, (_, i) => parseInput(i)))],
+      ['a transactional control batch', () => encodeBatch([{ offsetDelta: 0, timestampDelta: 0, key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], { transactional: true })],
+      ['a gzip batch (records decoded kafkajs\' way)', () => encodeBatch(Array.from({ length: 5 }, (_, i) => parseInput(i)), { compression: 1 })],
+      ['a record whose length is two bytes short of its content (decoded again kafkajs\' way)', async () => {
+        const bytes = await encodeBatch([{ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v', headers: { h: 'x' } }]);
+        // the record's length varint is the byte after the batch header (61 bytes)
+        bytes[61] = bytes[61]! - 2;
+        return bytes;
+      }],
+      ['a record whose length says more than the batch holds', async () => {
+        const bytes = await encodeBatch([{ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v' }]);
+        bytes[61] = 0x7e;
+        return bytes;
+      }],
+      ['a batch cut short (a partial message)', async () => (await encodeBatch([parseInput(1), parseInput(2)])).subarray(0, 90)],
+    ])('gives what kafkajs own record batch decoder gives: %s', async (_, bytes) => {
+      const { ours, kafkajs } = await decodeBoth(await bytes());
+      expect(ours).toEqual(kafkajs);
+    });
+
+    test('gives what kafkajs own record batch decoder gives, for any records', async () => {
+      const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)));
+      const record = fc.record({ key: bytes, value: bytes, headers: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))) }, { requiredKeys: ['key', 'value'] });
+      await fc.assert(
+        fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 10 }), async (records) => {
+          const { ours, kafkajs } = await decodeBoth(await encodeBatch(records.map((r, i) => ({ ...r, offsetDelta: i, timestampDelta: i }))));
+          expect(ours).toEqual(kafkajs);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    test('decodes a record with corrupt lengths as kafkajs own batch decoder does on the same record decoder', async () => {
+      // Every byte below 0x80 (short records, ASCII, small deltas), the corrupt one too: wherever a
+      // misread lands, a varint is one byte, so counts and lengths stay between -64 and 63 (a count
+      // read from arbitrary bytes could be billions, and kafkajs' decoder spreads its headers per header).
+      const bytes = fc.oneof(fc.constant(null), fc.string({ maxLength: 12 }), fc.uint8Array({ max: 127, maxLength: 12 }).map((a) => Buffer.from(a)));
+      const record = fc.record({ key: bytes, value: bytes, headers: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 6 }), { maxKeys: 2 }) }, { requiredKeys: ['key', 'value'] });
+      await fc.assert(
+        fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), fc.nat(), fc.nat({ max: 127 }), async (records, where, value) => {
+          const batch = await encodeBatch(records.map((r, i) => ({ ...r, offsetDelta: i, timestampDelta: i })));
+          // one byte changed among the records' bytes (after the 61-byte batch header)
+          batch[61 + (where % (batch.length - 61))] = value;
+          const { ours, kafkajs } = await decodeBoth(batch, kafkajsBatchOnOurRecords);
+          expect(ours).toEqual(kafkajs);
+        }),
+        { numRuns: 2_000 },
+      );
+    });
+  });
+
   describe('the consumer Batch', () => {
     type Batch = Record<string, unknown> & { isEmpty(): boolean; firstOffset(): string | null; lastOffset(): string };
     const filterAborted = originalKafkajsModule<Parameters<typeof createBatch>[2]>('kafkajs/src/consumer/filterAbortedMessages.js');
@@ -330,10 +411,11 @@ describe('kafkajs fast paths', () => {
       const produced = (await produce.encode()).buffer;
       const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
+      const batchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder.js');
       const Batch = require('kafkajs/src/consumer/batch.js');
       const b = new Batch('t', '1', { partition: 0, highWatermark: '3', messages: [{ offset: '0' }, { offset: '1' }, { offset: '2' }] });
-      console.log(JSON.stringify({ consumerBatch: Batch.toString().includes('shortDecimal') && b.messages.length === 2 && b.lastOffset() === '2', crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61, produce: produce.apiVersion === 7 && produce.encode.toString().includes('encodeProduce') && produced.length === 97 }));`;
+      console.log(JSON.stringify({ batchDecoder: batchDecoder.toString().includes('decodeRecords'), consumerBatch: Batch.toString().includes('shortDecimal') && b.messages.length === 2 && b.lastOffset() === '2', crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61, produce: produce.apiVersion === 7 && produce.encode.toString().includes('encodeProduce') && produced.length === 97 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ consumerBatch: true, crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true, produce: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ batchDecoder: true, consumerBatch: true, crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true, produce: true });
   });
 });

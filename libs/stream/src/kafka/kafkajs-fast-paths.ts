@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
-import { decodeRecordV0 } from './kafkajs-record-decoder.ts';
+import { decodeRecordV0, readState } from './kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder } from './kafkajs-record-batch.ts';
 import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from './kafkajs-produce-request.ts';
 import { createBatch, type KafkajsLong } from './kafkajs-batch.ts';
+import { createRecordBatchDecoder } from './kafkajs-record-batch-decoder.ts';
 import { measureRecord, writeRecord, type RecordInput, type RecordLengths } from './kafkajs-record-writer.ts';
 
 /**
@@ -29,6 +30,8 @@ import { measureRecord, writeRecord, type RecordInput, type RecordLengths } from
  *   object, encodes each record into a Buffer of its own and copies records, batches and
  *   partitions through growing Encoders; the replacement (kafkajs-produce-request.ts) measures the
  *   records, then writes the whole request into one buffer of its size.
+ * - protocol/recordBatch/v0/decoder.js slices every record's bytes into a new Buffer and Decoder;
+ *   the replacement (kafkajs-record-batch-decoder.ts) decodes each record in place.
  * - consumer/batch.js parses every fetched message's offset into a Long to compare it with the
  *   fetched offset; the replacement (kafkajs-batch.ts) compares numbers while they are exact.
  * - protocol/recordBatch/record/v0/decoder (consume side) adds Long objects parsed from decimal
@@ -53,16 +56,17 @@ export function applyKafkajsFastPaths(): boolean {
   const partitioner = require.resolve('kafkajs/src/producer/partitioners/legacy/partitioner.js');
   const produce = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
   const consumerBatch = require.resolve('kafkajs/src/consumer/batch.js');
+  const batchDecoder = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js');
   const users = [
     'kafkajs/src/producer/sendMessages.js',
     'kafkajs/src/consumer/consumerGroup.js',
     'kafkajs/src/protocol/requests/produce/v4/request.js',
     'kafkajs/src/network/connection.js',
-    'kafkajs/src/protocol/recordBatch/v0/decoder.js',
+    'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js',
     'kafkajs/src/producer/partitioners/default/index.js',
     'kafkajs/src/producer/partitioners/legacy/index.js',
   ].map((p) => require.resolve(p));
-  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, produce, consumerBatch, ...users].some((p) => require.cache[p])) return false;
+  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, produce, consumerBatch, batchDecoder, ...users].some((p) => require.cache[p])) return false;
   const randomBytes = require('kafkajs/src/producer/partitioners/legacy/randomBytes.js') as (size: number) => Buffer;
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const encodeRecord = (r: RecordInput) => {
@@ -101,6 +105,17 @@ export function applyKafkajsFastPaths(): boolean {
   const originalProduce = require(produce) as (input: ProduceRequestInput) => ProduceRequest;
   const { Produce: apiKey } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
   const Long = require('kafkajs/src/utils/long.js') as KafkajsLong & { fromInt(v: number): unknown };
+  put(
+    batchDecoder,
+    createRecordBatchDecoder({
+      Decoder: require('kafkajs/src/protocol/decoder.js') as Parameters<typeof createRecordBatchDecoder>[0]['Decoder'],
+      KafkaJSPartialMessageError: (require('kafkajs/src/errors.js') as { KafkaJSPartialMessageError: new (m: string) => Error }).KafkaJSPartialMessageError,
+      lookupCodecByAttributes: (require('kafkajs/src/protocol/message/compression/index.js') as Pick<Parameters<typeof createRecordBatchDecoder>[0], 'lookupCodecByAttributes'>).lookupCodecByAttributes,
+      TimestampTypes: require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number; CREATE_TIME: number },
+      RecordDecoder: decodeRecordV0 as unknown as Parameters<typeof createRecordBatchDecoder>[0]['RecordDecoder'],
+      readState,
+    }),
+  );
   const OriginalBatch = require(consumerBatch) as { prototype: object };
   const filterAborted = require('kafkajs/src/consumer/filterAbortedMessages.js') as Parameters<typeof createBatch>[2];
   put(consumerBatch, createBatch(OriginalBatch, Long, filterAborted));
