@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
