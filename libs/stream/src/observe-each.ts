@@ -29,16 +29,25 @@ export function observeEach<L extends string>(histogram: Histogram<L>, labels: L
     for (let i = 1; i < count; i++) histogram.observe(labels, valueAt(i));
     return;
   }
+  // The records of a chunk mostly share their timestamps, so a value mostly repeats the one
+  // before it: its bucket is looked up only when it changes.
+  let last = Number.NaN;
+  let bucket: number | undefined;
   for (let i = 1; i < count; i++) {
     const value = valueAt(i);
     if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
     series.sum += value;
     series.count += 1;
-    for (const bound of upperBounds) {
-      if (value <= bound) {
-        series.bucketValues[bound]! += 1;
-        break;
+    if (value !== last) {
+      last = value;
+      bucket = undefined;
+      for (const bound of upperBounds) {
+        if (value <= bound) {
+          bucket = bound;
+          break;
+        }
       }
     }
+    if (bucket !== undefined) series.bucketValues[bucket]! += 1;
   }
 }

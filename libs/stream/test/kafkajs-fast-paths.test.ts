@@ -1,12 +1,16 @@
 import { execFileSync } from 'node:child_process';
+import { jest } from '@jest/globals';
 import fc from 'fast-check';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { crc32c, createPartitioner, encodeRecordV0, groupMessagesPerPartition, murmur2, type PartitionerInput, type RecordInput } from '../src/kafka/kafkajs-fast-paths.ts';
-import { decodeRecordV0, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
+import { decodeRecordV0, readState, type RecordBatchContext } from '../src/kafka/kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder, type RecordBatchInput, type RequestInput } from '../src/kafka/kafkajs-record-batch.ts';
+import { createRecordBatchDecoder, type BatchDecoder } from '../src/kafka/kafkajs-record-batch-decoder.ts';
+import { createBatch, shortDecimal, type KafkajsLong, type PartitionData } from '../src/kafka/kafkajs-batch.ts';
+import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from '../src/kafka/kafkajs-produce-request.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -32,6 +36,12 @@ const kafkajsBatch = originalKafkajsModule<{ RecordBatch: (input: RecordBatchInp
 const Encoder = require('kafkajs/src/protocol/encoder.js') as new () => KafkajsEncoder;
 const kafkajsRequest = originalKafkajsModule<(input: RequestInput) => Promise<KafkajsEncoder>>('kafkajs/src/protocol/request.js');
 const Long = require('kafkajs/src/utils/long.js') as { fromValue(v: unknown): unknown };
+/** kafkajs' produce request v3 on kafkajs' own record and batch encoders (none of ours). */
+const kafkajsProduce = originalKafkajsModule<(input: ProduceRequestInput) => ProduceRequest>('kafkajs/src/protocol/requests/produce/v3/request.js', {
+  '../../../recordBatch/record/v0': kafkajsRecord,
+  '../../../recordBatch/v0': { ...kafkajsBatch, RecordBatch: originalKafkajsModule<{ RecordBatch: unknown }>('kafkajs/src/protocol/recordBatch/v0/index.js', { '../crc32C': kafkajsCrc }).RecordBatch },
+});
+const ourProduce = createProduceRequestV3({ Encoder, Long: Long as unknown as { fromInt(v: number): unknown }, crc32c, original: kafkajsProduce, apiKey: 0 });
 const kafkajsRecordDecoder = originalKafkajsModule<typeof decodeRecordV0>('kafkajs/src/protocol/recordBatch/record/v0/decoder.js');
 const Decoder = require('kafkajs/src/protocol/decoder.js') as new (buffer: Buffer) => { buffer: Buffer; offset: number; readInt8(): number; readVarInt(): number };
 
@@ -174,6 +184,195 @@ describe('kafkajs fast paths', () => {
     expect(a).toBeInstanceOf(Encoder);
   });
 
+  describe('the produce request', () => {
+    afterEach(() => jest.restoreAllMocks());
+
+    /** Both requests' fields and encoded bytes, each from the same starting clock. */
+    const both = async (input: ProduceRequestInput) => {
+      const run = async (create: (i: ProduceRequestInput) => ProduceRequest) => {
+        // kafkajs reads the clock once per partition: both requests see the same clock
+        jest.restoreAllMocks();
+        let now = 1_765_000_000_000;
+        jest.spyOn(Date, 'now').mockImplementation(() => (now += 7));
+        const request = create(input);
+        const { encode, expectResponse, ...fields } = request;
+        return { fields, expectResponse: expectResponse(), bytes: (await encode()).buffer };
+      };
+      return { ours: await run(ourProduce), kafkajs: await run(kafkajsProduce) };
+    };
+
+    const messages = (n: number, key: (i: number) => Buffer | string | null = (i) => Buffer.from(`35630704244${i % 10}`)) =>
+      Array.from({ length: n }, (_, i) => ({ key: key(i), value: `{"schemaVersion":1,"n":${i}}`, headers: { 'schema-version': '1', receivedAt: '1700000000000' } }));
+
+    test.each<[string, ProduceRequestInput]>([
+      ['parse output: one topic, three partitions, an idempotent producer', { acks: -1, timeout: 30_000, producerId: Long.fromValue(4_242), producerEpoch: 3, topicData: [{ topic: 'telemetry.parsed', partitions: [0, 5, 11].map((partition, p) => ({ partition, firstSequence: 1_000 * p, messages: messages(50 + p) })) }] }],
+      ['outputs and dead letters: two topics, string and null keys, non-ASCII text, array headers', { acks: -1, timeout: 5_000, producerId: 17, producerEpoch: 0, topicData: [{ topic: 'a', partitions: [{ partition: 1, firstSequence: 3, messages: [{ key: null, value: 'värde ✓', headers: { h: ['x', 'y'] } }, { key: 'clé', value: null }] }] }, { topic: 'tëlemetry.dlq', partitions: [{ partition: 0, messages: [{ key: Buffer.from([0, 255]), value: Buffer.alloc(70_000, 3), headers: {} }] }] }] }],
+      ['a transactional producer, defaults for the producer id and epoch', { acks: -1, timeout: 1_000, transactionalId: 'fleetstream-parse-h1', topicData: [{ topic: 't', partitions: [{ partition: 2, messages: messages(3) }] }] }],
+      ['acks 0 (no response expected)', { acks: 0, timeout: 1_000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: messages(1) }] }] }],
+      ['messages with their own timestamps (kafkajs own request)', { acks: -1, timeout: 1_000, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: messages(3).map((m, i) => ({ ...m, timestamp: 1_700_000_000_000 + 1_000 * (3 - i) })) }] }] }],
+      ['gzip (kafkajs own request)', { acks: -1, timeout: 1_000, compression: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: messages(3) }] }] }],
+    ])('writes the bytes kafkajs own produce request writes: %s', async (_, input) => {
+      const { ours, kafkajs } = await both(input);
+      expect(ours.fields).toEqual(kafkajs.fields);
+      expect(ours.expectResponse).toBe(kafkajs.expectResponse);
+      expect(ours.bytes.equals(kafkajs.bytes)).toBe(true);
+    });
+
+    test('writes the bytes kafkajs own produce request writes, for any topics, partitions and messages', async () => {
+      const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.uint8Array({ maxLength: 200 }).map((a) => Buffer.from(a)));
+      const message = fc.record({ key: bytes, value: bytes, headers: fc.dictionary(fc.string({ maxLength: 10 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))) }, { requiredKeys: ['key', 'value'] });
+      const partition = fc.record({ partition: fc.nat({ max: 50 }), firstSequence: fc.nat(), messages: fc.array(message, { minLength: 1, maxLength: 12 }) });
+      const input: fc.Arbitrary<ProduceRequestInput> = fc.record(
+        {
+          acks: fc.constantFrom(-1, 0, 1),
+          timeout: fc.nat(),
+          transactionalId: fc.oneof(fc.constant(null), fc.string({ maxLength: 20 })),
+          producerId: fc.oneof(fc.nat(), fc.bigInt({ min: 0n, max: 2n ** 62n }).map((b) => Long.fromValue(b.toString()))),
+          producerEpoch: fc.nat({ max: 32_767 }),
+          topicData: fc.array(fc.record({ topic: fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }), partitions: fc.array(partition, { minLength: 1, maxLength: 4 }) }), { minLength: 1, maxLength: 3 }),
+        },
+        { requiredKeys: ['acks', 'timeout', 'topicData'] },
+      );
+      await fc.assert(
+        fc.asyncProperty(input, async (i) => {
+          const { ours, kafkajs } = await both(i);
+          expect(ours.bytes.equals(kafkajs.bytes)).toBe(true);
+        }),
+        { numRuns: 300 },
+      );
+    });
+  });
+
+  describe('the record batch decoder', () => {
+    const deps = {
+      Decoder: Decoder as unknown as new (b: Buffer | null) => BatchDecoder,
+      KafkaJSPartialMessageError: (require('kafkajs/src/errors.js') as { KafkaJSPartialMessageError: new (m: string) => Error }).KafkaJSPartialMessageError,
+      lookupCodecByAttributes: (require('kafkajs/src/protocol/message/compression/index.js') as { lookupCodecByAttributes: (a: number) => { decompress(b: Buffer): Promise<Buffer> } | undefined }).lookupCodecByAttributes,
+      TimestampTypes: require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number; CREATE_TIME: number },
+    };
+    /** kafkajs' own batch decoder on kafkajs' own record decoder. */
+    const kafkajsBatchDecoder = originalKafkajsModule<(d: BatchDecoder) => Promise<unknown>>('kafkajs/src/protocol/recordBatch/v0/decoder.js', { '../record/v0/decoder': kafkajsRecordDecoder });
+    /** kafkajs' own batch decoder on our record decoder: what in-place decoding must equal even for corrupt bytes (our record decoder equals kafkajs' on records that are whole). */
+    const kafkajsBatchOnOurRecords = originalKafkajsModule<(d: BatchDecoder) => Promise<unknown>>('kafkajs/src/protocol/recordBatch/v0/decoder.js', { '../record/v0/decoder': decodeRecordV0 });
+    const ours = createRecordBatchDecoder({ ...deps, RecordDecoder: decodeRecordV0 as never, readState });
+    /** Both decoders on the same bytes: results (or errors' classes) and the bytes each read. */
+    const decodeBoth = async (bytes: Buffer, reference = kafkajsBatchDecoder) => {
+      const run = async (decode: (d: BatchDecoder) => Promise<unknown>) => {
+        const d = new Decoder(bytes) as unknown as BatchDecoder;
+        try {
+          return { batch: await decode(d), read: d.offset };
+        } catch (err) {
+          return { error: (err as Error).name, read: d.offset };
+        }
+      };
+      return { ours: await run(ours), kafkajs: await run(reference) };
+    };
+    const encodeBatch = async (records: RecordInput[], more: Partial<RecordBatchInput> = {}) =>
+      (await kafkajsBatch.RecordBatch({ firstOffset: '1000', firstTimestamp: 1_700_000_000_000, maxTimestamp: 1_700_000_000_500, producerId: 7, lastOffsetDelta: records.length - 1, ...more, records: records.map((r) => kafkajsRecord(r) as unknown as KafkajsEncoder) })).buffer;
+    const parseInput = (i: number): RecordInput => ({ offsetDelta: i, timestampDelta: i, key: Buffer.from(`35630704244000${i % 10}`), value: Buffer.alloc(40, i), headers: { protocol: 'teltonika-tcp', receivedAt: '1700000000000' } });
+
+    test.each<[string, () => Promise<Buffer>]>([
+      ['a batch of parse inputs', () => encodeBatch(Array.from({ length: 50 }, (_, i) => parseInput(i)))],
+      ['a transactional control batch', () => encodeBatch([{ offsetDelta: 0, timestampDelta: 0, key: Buffer.from([0, 0, 0, 1]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], { transactional: true })],
+      ['a gzip batch (records decoded kafkajs\' way)', () => encodeBatch(Array.from({ length: 5 }, (_, i) => parseInput(i)), { compression: 1 })],
+      ['a record whose length is two bytes short of its content (decoded again kafkajs\' way)', async () => {
+        const bytes = await encodeBatch([{ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v', headers: { h: 'x' } }]);
+        // the record's length varint is the byte after the batch header (61 bytes)
+        bytes[61] = bytes[61]! - 2;
+        return bytes;
+      }],
+      ['a record whose length says more than the batch holds', async () => {
+        const bytes = await encodeBatch([{ offsetDelta: 0, timestampDelta: 0, key: 'k', value: 'v' }]);
+        bytes[61] = 0x7e;
+        return bytes;
+      }],
+      ['a batch cut short (a partial message)', async () => (await encodeBatch([parseInput(1), parseInput(2)])).subarray(0, 90)],
+    ])('gives what kafkajs own record batch decoder gives: %s', async (_, bytes) => {
+      const { ours, kafkajs } = await decodeBoth(await bytes());
+      expect(ours).toEqual(kafkajs);
+    });
+
+    test('gives what kafkajs own record batch decoder gives, for any records', async () => {
+      const bytes = fc.oneof(fc.constant(null), fc.string({ unit: 'grapheme', maxLength: 20 }), fc.uint8Array({ maxLength: 100 }).map((a) => Buffer.from(a)));
+      const record = fc.record({ key: bytes, value: bytes, headers: fc.dictionary(fc.string({ maxLength: 8 }), fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 8 }), { maxLength: 3 }))) }, { requiredKeys: ['key', 'value'] });
+      await fc.assert(
+        fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 10 }), async (records) => {
+          const { ours, kafkajs } = await decodeBoth(await encodeBatch(records.map((r, i) => ({ ...r, offsetDelta: i, timestampDelta: i }))));
+          expect(ours).toEqual(kafkajs);
+        }),
+        { numRuns: 500 },
+      );
+    });
+
+    test('decodes a record with corrupt lengths as kafkajs own batch decoder does on the same record decoder', async () => {
+      // Every byte below 0x80 (short records, ASCII, small deltas), the corrupt one too: wherever a
+      // misread lands, a varint is one byte, so counts and lengths stay between -64 and 63 (a count
+      // read from arbitrary bytes could be billions, and kafkajs' decoder spreads its headers per header).
+      const bytes = fc.oneof(fc.constant(null), fc.string({ maxLength: 12 }), fc.uint8Array({ max: 127, maxLength: 12 }).map((a) => Buffer.from(a)));
+      const record = fc.record({ key: bytes, value: bytes, headers: fc.dictionary(fc.string({ maxLength: 4 }), fc.string({ maxLength: 6 }), { maxKeys: 2 }) }, { requiredKeys: ['key', 'value'] });
+      await fc.assert(
+        fc.asyncProperty(fc.array(record, { minLength: 1, maxLength: 6 }), fc.nat(), fc.nat({ max: 127 }), async (records, where, value) => {
+          const batch = await encodeBatch(records.map((r, i) => ({ ...r, offsetDelta: i, timestampDelta: i })));
+          // one byte changed among the records' bytes (after the 61-byte batch header)
+          batch[61 + (where % (batch.length - 61))] = value;
+          const { ours, kafkajs } = await decodeBoth(batch, kafkajsBatchOnOurRecords);
+          expect(ours).toEqual(kafkajs);
+        }),
+        { numRuns: 2_000 },
+      );
+    });
+  });
+
+  describe('the consumer Batch', () => {
+    type Batch = Record<string, unknown> & { isEmpty(): boolean; firstOffset(): string | null; lastOffset(): string };
+    const filterAborted = originalKafkajsModule<Parameters<typeof createBatch>[2]>('kafkajs/src/consumer/filterAbortedMessages.js');
+    const KafkajsBatch = originalKafkajsModule<new (topic: string, fetchedOffset: unknown, data: PartitionData) => Batch>('kafkajs/src/consumer/batch.js', { './filterAbortedMessages': filterAborted });
+    const OurBatch = createBatch(KafkajsBatch, Long as unknown as KafkajsLong, filterAborted) as unknown as new (topic: string, fetchedOffset: unknown, data: PartitionData) => Batch;
+    /** Both Batches of the same input: their fields and what their methods answer (or the error's class). */
+    const both = (fetchedOffset: unknown, data: PartitionData) => {
+      const run = (B: typeof OurBatch) => {
+        try {
+          const b = new B('t', fetchedOffset, data);
+          return { fields: { ...b }, isEmpty: b.isEmpty(), first: b.firstOffset(), last: b.lastOffset(), isBatch: b instanceof KafkajsBatch };
+        } catch (err) {
+          return { error: (err as Error).name };
+        }
+      };
+      return { ours: run(OurBatch), kafkajs: run(KafkajsBatch) };
+    };
+    const data = (offsets: unknown[], control: number[] = []): PartitionData => ({ partition: 3, highWatermark: '999', abortedTransactions: [], messages: offsets.map((offset, i) => ({ offset, isControlRecord: control.includes(i), key: null, value: null })) });
+
+    test.each<[string, unknown, PartitionData]>([
+      ['a fetch that starts where asked', '100', data(['100', '101', '102'])],
+      ['a compressed batch starting before the fetched offset, a control record', '5', data(['3', '4', '5', '6', '7'], [3])],
+      ['offsets beyond 15 digits (kafkajs Long)', '9007199254740993', data(['9007199254740992', '9007199254740993', '9223372036854775807'])],
+      ['a short fetched offset, long message offsets', '10', data(['10', '1000000000000000000'])],
+      ['offsets that are not plain decimals (hex, spaces, "NaN")', '0x10', data(['15', ' 16', 'NaN', '-1'])],
+      ['an empty fetched offset (kafkajs throws)', '', data(['1'])],
+      ['number offsets', 4, data([3, 4, 5])],
+    ])('gives what kafkajs own Batch gives: %s', (_, fetchedOffset, d) => {
+      const { ours, kafkajs } = both(fetchedOffset, d);
+      expect(ours).toEqual(kafkajs);
+    });
+
+    test('gives what kafkajs own Batch gives, for any offsets', () => {
+      // mostly offsets close to each other (a fetch's), some far apart or not decimals
+      const offset = fc.oneof({ arbitrary: fc.nat({ max: 20 }).map(String), weight: 4 }, fc.bigInt({ min: -1n, max: 2n ** 63n - 1n }).map(String), fc.nat({ max: 2_000 }).map(String), fc.string({ maxLength: 4 }));
+      fc.assert(
+        fc.property(offset, fc.array(offset, { maxLength: 30 }), fc.array(fc.nat({ max: 29 })), (fetched, offsets, control) => {
+          const { ours, kafkajs } = both(fetched, data(offsets, control));
+          expect(ours).toEqual(kafkajs);
+        }),
+        { numRuns: 1_000 },
+      );
+    });
+
+    test('shortDecimal reads up to 15 digits, with a minus sign, and nothing else', () => {
+      expect(['0', '-1', '123456789012345', '-123456789012345'].map(shortDecimal)).toEqual([0, -1, 123456789012345, -123456789012345]);
+      expect(['', '-', '1234567890123456', '1e3', '1.0', ' 1', '0x10', 'NaN', 7].map(shortDecimal)).toEqual(Array(9).fill(undefined));
+    });
+  });
+
   test('crc32c is CRC-32C: the check value of "123456789" is 0xE3069283', () => {
     expect(crc32c(Buffer.from('123456789'))).toBe(0xe3069283);
   });
@@ -209,10 +408,15 @@ describe('kafkajs fast paths', () => {
       const murmur = require('kafkajs/src/producer/partitioners/default/murmur2.js');
       const batch = require('kafkajs/src/protocol/recordBatch/v0/index.js').RecordBatch;
       const empty = await batch({ records: [], firstTimestamp: 1, maxTimestamp: 1 });
+      const produce = require('kafkajs/src/protocol/requests/produce/v7/request.js')({ acks: -1, timeout: 1, topicData: [{ topic: 't', partitions: [{ partition: 0, messages: [{ key: 'k', value: 'v' }] }] }] });
+      const produced = (await produce.encode()).buffer;
       const { decodeRecordV0 } = await import(${JSON.stringify(fileURLToPath(new URL('../src/kafka/kafkajs-record-decoder.ts', import.meta.url)))});
       const ours = record instanceof Encoder && record.buffer.equals(fast.encodeRecordV0({ key: 'k', value: 'v', headers: { h: '1' } }));
-      console.log(JSON.stringify({ crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61 }));`;
+      const batchDecoder = require('kafkajs/src/protocol/recordBatch/v0/decoder.js');
+      const Batch = require('kafkajs/src/consumer/batch.js');
+      const b = new Batch('t', '1', { partition: 0, highWatermark: '3', messages: [{ offset: '0' }, { offset: '1' }, { offset: '2' }] });
+      console.log(JSON.stringify({ batchDecoder: batchDecoder.toString().includes('decodeRecords'), consumerBatch: Batch.toString().includes('shortDecimal') && b.messages.length === 2 && b.lastOffset() === '2', crc: crc === fast.crc32c, group: group === fast.groupMessagesPerPartition, record: ours && record.size() === record.buffer.length, decoder: decoder === decodeRecordV0, murmur2: murmur === fast.murmur2, batch: batch.toString().includes('asEncoder') && empty.buffer.length === 61, produce: produce.apiVersion === 7 && produce.encode.toString().includes('encodeProduce') && produced.length === 97 }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', env: { PATH: process.env.PATH } });
-    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true });
+    expect(JSON.parse(out.trim().split('\n').pop()!)).toEqual({ batchDecoder: true, consumerBatch: true, crc: true, group: true, record: true, decoder: true, murmur2: true, batch: true, produce: true });
   });
 });

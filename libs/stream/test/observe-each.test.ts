@@ -6,6 +6,7 @@ const histogram = () => new Histogram({ name: 'h_seconds', help: 'h', labelNames
 describe('observeEach', () => {
   test.each<[string, number[]]>([
     ['values in every bucket, on bounds and past the last', [0, 0.001, 0.0015, 0.01, 0.05, 0.1, 0.7, 1, 3, 10, 11, 3600]],
+    ['runs of equal values (records of one chunk share their timestamps), past the last bound too', [0.2, 0.2, 0.2, 0.0015, 0.0015, 20, 20, 0.2, 0, 0]],
     ['one value', [0.2]],
     ['no value', []],
   ])('leaves the histogram as observe per value does: %s', async (_, values) => {

@@ -48,8 +48,18 @@ const VARIANT = '89ab';
  * on the hex digits: digit 12 is the version nibble, digit 16 keeps its low two bits under 0b10.
  */
 export function uuidFromKey(key: string, occurrence: number): string {
-  const h = hash('sha256', `${key}:${occurrence}`, 'hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${VARIANT[parseInt(h[16]!, 16) & 3]}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  const h = uuidHash(key, occurrence);
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${uuidVariant(h)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** The SHA-256 (hex) that {@link uuidFromKey} formats: its digits 0-11, 13-15 and 17-31 are the id's. */
+export function uuidHash(key: string, occurrence: number): string {
+  return hash('sha256', `${key}:${occurrence}`, 'hex');
+}
+
+/** The id's variant digit from hash digit 16 (its low two bits under 0b10). */
+export function uuidVariant(h: string): string {
+  return VARIANT[parseInt(h[16]!, 16) & 3]!;
 }
 
 /**

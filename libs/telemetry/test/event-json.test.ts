@@ -8,6 +8,8 @@ import {
   encodeEvent,
   hexToBuffer,
   telemetryEventsJson,
+  telemetryEventsJsonBytes,
+  JsonBytes,
   toTelemetryEvents,
 } from '../src/index.ts';
 import type { AvlPacket, AvlRecord, IoElement } from '../src/index.ts';
@@ -107,5 +109,59 @@ describe('telemetryEventsJson', () => {
   it('writes generationType last for Codec 16', () => {
     const [text] = fast('d1', 5, { codecId: CODEC_16, records: [{ timestamp: 1, priority: 0, longitude: 1, latitude: 1, altitude: 0, angle: 0, satellites: 0, speed: 0, eventIoId: 0, generationType: 3, io: [] }] }) as string[];
     expect(text!.endsWith(',"io":{},"generationType":3}')).toBe(true);
+  });
+});
+
+describe('telemetryEventsJsonBytes', () => {
+  /** The bytes version's views as text (or the error's code); `w` may have written before. */
+  function bytes(w: JsonBytes, deviceId: string, receivedAt: number, packet: AvlPacket): Buffer[] | string {
+    const out: Buffer[] = [];
+    try {
+      expect(telemetryEventsJsonBytes(deviceId, receivedAt, packet, w, out)).toBe(packet.records.length);
+      return out;
+    } catch (err) {
+      expect(out).toEqual([]);
+      return (err as TelemetryError).code;
+    }
+  }
+  const asUtf8 = (texts: string[] | string) => (typeof texts === 'string' ? texts : texts.map((t) => Buffer.from(t, 'utf8')));
+
+  it.each(CODECS)('writes the UTF-8 bytes of what telemetryEventsJson writes, and refuses the same packets (codec %d)', (codecId) => {
+    // a small block size: texts move to new blocks often, and earlier views must keep their bytes
+    const w = new JsonBytes(200);
+    const kept: [Buffer, Buffer][] = [];
+    fc.assert(
+      fc.property(
+        eventPacketArb(codecId),
+        fc.oneof(fc.constantFrom('356307042441013', 'SN-42.a_b:c', 'x'), fc.string({ maxLength: 70 })),
+        fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant(Number.NaN)),
+        (packet, deviceId, receivedAt) => {
+          const ours = bytes(w, deviceId, receivedAt, packet);
+          expect(ours).toEqual(asUtf8(fast(deviceId, receivedAt, packet)));
+          if (typeof ours !== 'string') for (const view of ours) kept.push([view, Buffer.from(view)]);
+        },
+      ),
+      { numRuns: 1000 },
+    );
+    for (const [view, copy] of kept) expect(view.equals(copy)).toBe(true);
+  });
+
+  it('writes the wiki examples as telemetryEventsJson does', () => {
+    const w = new JsonBytes();
+    for (const example of WIKI_EXAMPLES) {
+      if (!example.hex.startsWith('00000000')) continue;
+      const packet = decodeTcpPacket(hexToBuffer(example.hex));
+      expect(bytes(w, '356307042441013', 1560161090000, packet)).toEqual(asUtf8(fast('356307042441013', 1560161090000, packet)));
+    }
+  });
+
+  it('JsonBytes writes text that is not ASCII as UTF-8', () => {
+    const w = new JsonBytes(8);
+    w.text('{"a":"');
+    w.text('värde ✓ 😀');
+    w.text('"}');
+    expect(w.take().toString('utf8')).toBe('{"a":"värde ✓ 😀"}');
+    w.text('x');
+    expect(w.take().toString('utf8')).toBe('x');
   });
 });

@@ -11,7 +11,9 @@
  * BENCH_REPEATS (default 1) runs of each; the table shows the median and the spread (min–max).
  * BENCH_CPU_PROF=<dir> starts the children with --cpu-prof into that folder; BENCH_PARSE_ENV
  * (`NAME=value,…`) adds variables to the parse processes and BENCH_NODE_FLAGS (space-separated)
- * node flags to every child (to compare settings).
+ * node flags to every child (to compare settings); BENCH_BASE_DIR=<another checkout> adds the variants
+ * parse-base and parse-base-platformatic: that checkout's parse (to compare a change with its base
+ * in the same run, e.g. BENCH_VARIANTS=parse-base,parse).
  * Writes bench/results/parse-cost.json.
  */
 import { randomUUID } from 'node:crypto';
@@ -40,6 +42,13 @@ const entries: Record<string, { entry: string; env: Record<string, string> }> = 
   parse: { entry: fileURLToPath(new URL('../src/index.ts', import.meta.url)), env: { ...extraEnv, KAFKA_CLIENT: 'kafkajs' } },
   'parse-platformatic': { entry: fileURLToPath(new URL('../src/index.ts', import.meta.url)), env: { ...extraEnv, KAFKA_CLIENT: 'platformatic' } },
 };
+// BENCH_BASE_DIR=<another checkout, with its own node_modules>: its parse as the variant parse-base
+// (and parse-base-platformatic), to compare a change with its base in the same run.
+if (process.env.BENCH_BASE_DIR) {
+  const entry = `${process.env.BENCH_BASE_DIR}/services/parse/src/index.ts`;
+  entries['parse-base'] = { entry, env: { ...extraEnv, KAFKA_CLIENT: 'kafkajs' } };
+  entries['parse-base-platformatic'] = { entry, env: { ...extraEnv, KAFKA_CLIENT: 'platformatic' } };
+}
 
 /** CPU-seconds (utime + stime, USER_HZ 100) of a live process; undefined once it is gone. */
 function cpuSeconds(pid: number): number | undefined {

@@ -5,7 +5,8 @@ import {
   SCHEMA_VERSION_HEADER,
   TELEMETRY_EVENT_SCHEMA_VERSION,
   TelemetryError,
-  telemetryEventsJson,
+  telemetryEventsJsonBytes,
+  JsonBytes,
   toTelemetryEvents,
   validateIngest,
   type TelemetryEvent,
@@ -49,26 +50,27 @@ export function decodeRaw(record: InboundRecord): TelemetryEvent[] {
 }
 
 /**
- * Decodes one raw record straight to the JSON text of its canonical events (appended to `out`):
- * the same events as {@link decodeRaw} then encodeEvent, without building event objects for the
- * binary protocols. Returns the Kafka key of the events (the IMEI for TCP: the record's own key
- * bytes; the packet's IMEI for UDP; each event's device id for JSON ingest) and their receivedAt.
- * Throws as decodeRaw does; on a throw nothing was appended.
+ * Decodes one raw record straight to the JSON of its canonical events (appended to `out`): the same
+ * events as {@link decodeRaw} then encodeEvent, without building event objects for the binary
+ * protocols, whose events are written as bytes by `w` (views of its blocks); JSON ingest events
+ * are their JSON.stringify text. Returns the Kafka key of the events (the IMEI for TCP: the
+ * record's own key bytes; the packet's IMEI for UDP; each event's device id for JSON ingest) and
+ * their receivedAt. Throws as decodeRaw does; on a throw nothing was appended.
  */
-export function decodeRawJson(record: InboundRecord, out: string[]): { key: Buffer | string | string[]; receivedAt: number } {
+export function decodeRawJson(record: InboundRecord, w: JsonBytes, out: (Buffer | string)[]): { key: Buffer | string | string[]; receivedAt: number } {
   if (!record.value || record.value.length === 0) throw new InvalidRecordError('EMPTY_VALUE', 'the raw record has no value');
   const receivedAt = Number(record.headers[RawHeaders.receivedAt] ?? record.timestamp);
   const protocol = record.headers[RawHeaders.protocol] ?? 'teltonika-tcp';
   if (protocol === 'teltonika-tcp') {
     const deviceId = record.key?.toString('utf8');
     if (!deviceId) throw new InvalidRecordError('MISSING_DEVICE_ID', 'a teltonika-tcp record needs the IMEI as its key');
-    telemetryEventsJson(deviceId, receivedAt, decodeTcpPacket(record.value), out);
+    telemetryEventsJsonBytes(deviceId, receivedAt, decodeTcpPacket(record.value), w, out as Buffer[]);
     // valid device ids are ASCII, so the key bytes are the device id's bytes
     return { key: record.key!, receivedAt };
   }
   if (protocol === 'teltonika-udp') {
     const packet = decodeUdpPacket(record.value);
-    telemetryEventsJson(packet.imei, receivedAt, packet, out);
+    telemetryEventsJsonBytes(packet.imei, receivedAt, packet, w, out as Buffer[]);
     return { key: packet.imei, receivedAt };
   }
   const events = decodeRaw(record);
@@ -81,21 +83,22 @@ export function decodeRawJson(record: InboundRecord, out: string[]): { key: Buff
  * id, schema version in a header; anything that cannot be decoded is a dead letter with the
  * decoder's error code as its reason.
  *
- * Each value is the event's JSON text as a string: the Kafka client writes it as UTF-8 straight into
- * the record it encodes (kafkajs' fast path), with no Buffer per event; the events of one input
- * record share one headers object.
+ * Each value of a Teltonika event is its JSON written as bytes (JsonBytes: a view of a block the
+ * transform's writer keeps filling, no string per event); the events of one input record share
+ * one headers object.
  */
 export function parseTransform(outputTopic: string): Transform {
   const version = String(TELEMETRY_EVENT_SCHEMA_VERSION);
+  const w = new JsonBytes();
   return (records: InboundRecord[]): TransformResult => {
     const out: OutboundRecord[] = [];
     const dead: TransformResult['dead'] = [];
-    const texts: string[] = [];
+    const texts: (Buffer | string)[] = [];
     for (const record of records) {
       const first = texts.length;
       let decoded: ReturnType<typeof decodeRawJson>;
       try {
-        decoded = decodeRawJson(record, texts);
+        decoded = decodeRawJson(record, w, texts);
       } catch (error) {
         texts.length = first;
         dead.push({ record, error });

@@ -113,9 +113,17 @@ export function slicesByBytes(records: OutboundRecord[], maxBytes: number): Outb
   const slices: OutboundRecord[][] = [];
   let current: OutboundRecord[] = [];
   let bytes = 0;
+  // The events of one input record share one headers object: its size is counted once.
+  let lastHeaders: OutboundRecord['headers'];
+  let headerBytes = 0;
   for (const r of records) {
-    let size = sizeOf(r.key) + sizeOf(r.value) + 70;
-    if (r.headers) for (const [k, v] of Object.entries(r.headers)) size += k.length + v.length + 4;
+    if (r.headers !== lastHeaders) {
+      lastHeaders = r.headers;
+      headerBytes = 0;
+      // for…in, not Object.entries: no pair arrays per record
+      if (r.headers) for (const k in r.headers) headerBytes += k.length + r.headers[k]!.length + 4;
+    }
+    const size = sizeOf(r.key) + sizeOf(r.value) + 70 + headerBytes;
     if (current.length > 0 && bytes + size > maxBytes) {
       slices.push(current);
       current = [];
@@ -156,7 +164,9 @@ function kafkajsConsumer(kafka: InstanceType<typeof Kafka>, o: ConsumerOptions):
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: o.partitionsConsumedConcurrently ?? 4,
         eachBatch: async ({ batch, heartbeat, resolveOffset, isStale }) => {
-          const records = batch.messages.map((m) => toInbound(batch.topic, batch.partition, m));
+          const { topic, partition, messages } = batch;
+          const records = new Array<InboundRecord>(messages.length);
+          for (let i = 0; i < messages.length; i++) records[i] = toInbound(topic, partition, messages[i]!);
           await handler(
             { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark, lastOffset: batch.lastOffset() },
             { heartbeat, resolveOffset, isStale },

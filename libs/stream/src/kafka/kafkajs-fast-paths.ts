@@ -1,6 +1,10 @@
 import { createRequire } from 'node:module';
-import { decodeRecordV0 } from './kafkajs-record-decoder.ts';
+import { decodeRecordV0, readState } from './kafkajs-record-decoder.ts';
 import { createRecordBatch, createRequestEncoder, type KafkajsEncoder } from './kafkajs-record-batch.ts';
+import { createProduceRequestV3, type ProduceRequest, type ProduceRequestInput } from './kafkajs-produce-request.ts';
+import { createBatch, type KafkajsLong } from './kafkajs-batch.ts';
+import { createRecordBatchDecoder } from './kafkajs-record-batch-decoder.ts';
+import { measureRecord, writeRecord, type RecordInput, type RecordLengths } from './kafkajs-record-writer.ts';
 
 /**
  * Three of kafkajs 2.2.4's per-record produce costs and its per-record decoding cost, replaced by
@@ -22,6 +26,14 @@ import { createRecordBatch, createRequestEncoder, type KafkajsEncoder } from './
  * - protocol/recordBatch/v0 copies every produced byte three more times into growing Encoders, and
  *   protocol/request.js (every request's frame) twice more; the replacements
  *   (kafkajs-record-batch.ts) write the batch, and the frame, into one buffer of its size.
+ * - protocol/requests/produce/v3/request.js (v4–v7 reuse it) spreads every message into a new
+ *   object, encodes each record into a Buffer of its own and copies records, batches and
+ *   partitions through growing Encoders; the replacement (kafkajs-produce-request.ts) measures the
+ *   records, then writes the whole request into one buffer of its size.
+ * - protocol/recordBatch/v0/decoder.js slices every record's bytes into a new Buffer and Decoder;
+ *   the replacement (kafkajs-record-batch-decoder.ts) decodes each record in place.
+ * - consumer/batch.js parses every fetched message's offset into a Long to compare it with the
+ *   fetched offset; the replacement (kafkajs-batch.ts) compares numbers while they are exact.
  * - protocol/recordBatch/record/v0/decoder (consume side) adds Long objects parsed from decimal
  *   strings for every record's offset and timestamp and spreads the headers object once per
  *   header; the replacement is kafkajs-record-decoder.ts (numbers while exact, same result).
@@ -42,15 +54,19 @@ export function applyKafkajsFastPaths(): boolean {
   const request = require.resolve('kafkajs/src/protocol/request.js');
   const murmur = require.resolve('kafkajs/src/producer/partitioners/default/murmur2.js');
   const partitioner = require.resolve('kafkajs/src/producer/partitioners/legacy/partitioner.js');
+  const produce = require.resolve('kafkajs/src/protocol/requests/produce/v3/request.js');
+  const consumerBatch = require.resolve('kafkajs/src/consumer/batch.js');
+  const batchDecoder = require.resolve('kafkajs/src/protocol/recordBatch/v0/decoder.js');
   const users = [
     'kafkajs/src/producer/sendMessages.js',
-    'kafkajs/src/protocol/requests/produce/v3/request.js',
+    'kafkajs/src/consumer/consumerGroup.js',
+    'kafkajs/src/protocol/requests/produce/v4/request.js',
     'kafkajs/src/network/connection.js',
-    'kafkajs/src/protocol/recordBatch/v0/decoder.js',
+    'kafkajs/src/protocol/requests/fetch/v4/decodeMessages.js',
     'kafkajs/src/producer/partitioners/default/index.js',
     'kafkajs/src/producer/partitioners/legacy/index.js',
   ].map((p) => require.resolve(p));
-  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, ...users].some((p) => require.cache[p])) return false;
+  if ([group, crc, record, recordDecoder, batch, request, murmur, partitioner, produce, consumerBatch, batchDecoder, ...users].some((p) => require.cache[p])) return false;
   const randomBytes = require('kafkajs/src/producer/partitioners/legacy/randomBytes.js') as (size: number) => Buffer;
   const Encoder = require('kafkajs/src/protocol/encoder.js') as { prototype: object };
   const encodeRecord = (r: RecordInput) => {
@@ -77,13 +93,33 @@ export function applyKafkajsFastPaths(): boolean {
     [murmur, murmur2],
     [partitioner, (hash: (key: Buffer | string) => number) => createPartitioner(hash, randomBytes)],
   ] as const;
-  for (const [path, exports] of replacements) {
+  const put = (path: string, exports: unknown) => {
     const m = new Module(path);
     m.filename = path;
     m.loaded = true;
     m.exports = exports;
     require.cache[path] = m;
-  }
+  };
+  for (const [path, exports] of replacements) put(path, exports);
+  // kafkajs' own produce request (on the replacements above), for what the fast one hands back
+  const originalProduce = require(produce) as (input: ProduceRequestInput) => ProduceRequest;
+  const { Produce: apiKey } = require('kafkajs/src/protocol/requests/apiKeys.js') as { Produce: number };
+  const Long = require('kafkajs/src/utils/long.js') as KafkajsLong & { fromInt(v: number): unknown };
+  put(
+    batchDecoder,
+    createRecordBatchDecoder({
+      Decoder: require('kafkajs/src/protocol/decoder.js') as Parameters<typeof createRecordBatchDecoder>[0]['Decoder'],
+      KafkaJSPartialMessageError: (require('kafkajs/src/errors.js') as { KafkaJSPartialMessageError: new (m: string) => Error }).KafkaJSPartialMessageError,
+      lookupCodecByAttributes: (require('kafkajs/src/protocol/message/compression/index.js') as Pick<Parameters<typeof createRecordBatchDecoder>[0], 'lookupCodecByAttributes'>).lookupCodecByAttributes,
+      TimestampTypes: require('kafkajs/src/protocol/timestampTypes.js') as { LOG_APPEND_TIME: number; CREATE_TIME: number },
+      RecordDecoder: decodeRecordV0 as unknown as Parameters<typeof createRecordBatchDecoder>[0]['RecordDecoder'],
+      readState,
+    }),
+  );
+  const OriginalBatch = require(consumerBatch) as { prototype: object };
+  const filterAborted = require('kafkajs/src/consumer/filterAbortedMessages.js') as Parameters<typeof createBatch>[2];
+  put(consumerBatch, createBatch(OriginalBatch, Long, filterAborted));
+  put(produce, createProduceRequestV3({ Encoder: Encoder as unknown as new () => KafkajsEncoder, Long, crc32c, original: originalProduce, apiKey }));
   return true;
 }
 
@@ -198,103 +234,21 @@ export function crc32c(buf: Uint8Array): number {
   return (crc ^ -1) >>> 0;
 }
 
-/** What kafkajs' produce request hands its Record encoder (a message with its deltas). */
-export interface RecordInput {
-  offsetDelta?: number;
-  timestampDelta?: number;
-  key?: Buffer | string | null;
-  value?: Buffer | string | null;
-  headers?: Record<string, Buffer | string | null | (Buffer | string)[] | undefined>;
-}
+export type { RecordInput };
 
-/** Bytes of a varint holding zigzag value `zz` (a non-negative integer below 2^64, exact up to 2^53). */
-function varintSize(zz: number): number {
-  let n = 1;
-  while (zz >= 128) {
-    zz = Math.floor(zz / 128);
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Buffer, at: number, zz: number): number {
-  while (zz >= 128) {
-    buf[at++] = (zz % 128) | 0x80;
-    zz = Math.floor(zz / 128);
-  }
-  buf[at++] = zz;
-  return at;
-}
-
-/** Zigzag of a safe integer (what kafkajs' encodeZigZag / encodeZigZag64 give, as a number). */
-const zigzag = (v: number): number => (v >= 0 ? v * 2 : -v * 2 - 1);
-
-/** A key, value or header part: a Buffer as is, null, or anything else as its UTF-8 text. */
-type Part = Buffer | string | null;
-const partOf = (v: Buffer | string | null | undefined): Part => (v == null ? null : Buffer.isBuffer(v) ? v : typeof v === 'string' ? v : String(v));
-
-/** The parts of the record being encoded and their byte lengths (-1: null), reused: encoding is synchronous. */
-const parts: Part[] = [];
-const lengths: number[] = [];
+/** The record's bytes, scratch list of its lengths reused: encoding is synchronous. */
+const scratch: RecordLengths = { values: [], at: 0 };
 
 /**
- * One Kafka record, v2 format, exactly as kafkajs' record/v0 writes it:
- *
- *     Record => Length:varint Attributes:int8 TimestampDelta:varlong OffsetDelta:varint
- *               Key:varint-bytes Value:varint-bytes Headers:[varint-string varint-bytes] (varint count)
- *
- * (null key, value or header value: length -1). Header values that are arrays give one header each.
- * Strings (header names and values, string keys and values) are written straight into the record's
- * buffer, without a Buffer of their own.
+ * One Kafka record, v2 format, exactly as kafkajs' record/v0 writes it, into one buffer of its size
+ * (kafkajs-record-writer.ts has the format).
  */
 export function encodeRecordV0(r: RecordInput): Buffer {
-  let n = 0;
-  parts[n++] = partOf(r.key);
-  parts[n++] = partOf(r.value);
-  if (r.headers) {
-    for (const k in r.headers) {
-      if (!Object.hasOwn(r.headers, k)) continue;
-      const v = r.headers[k];
-      if (Array.isArray(v)) {
-        for (const one of v) {
-          parts[n++] = k;
-          parts[n++] = partOf(one);
-        }
-      } else {
-        parts[n++] = k;
-        parts[n++] = partOf(v);
-      }
-    }
-  }
-  const headerCount = (n - 2) / 2;
-  const ts = zigzag(r.timestampDelta ?? 0);
-  const od = zigzag(r.offsetDelta ?? 0);
-  let body = 1 + varintSize(ts) + varintSize(od) + varintSize(headerCount * 2);
-  for (let i = 0; i < n; i++) {
-    const p = parts[i]!;
-    const length = p === null ? -1 : typeof p === 'string' ? Buffer.byteLength(p, 'utf8') : p.length;
-    lengths[i] = length;
-    body += length < 0 ? 1 : varintSize(length * 2) + length;
-  }
-  const buf = Buffer.allocUnsafe(varintSize(body * 2) + body);
-  let at = writeVarint(buf, 0, body * 2);
-  buf[at++] = 0; // attributes: none
-  at = writeVarint(buf, at, ts);
-  at = writeVarint(buf, at, od);
-  for (let i = 0; i < n; i++) {
-    if (i === 2) at = writeVarint(buf, at, headerCount * 2);
-    const p = parts[i]!;
-    const length = lengths[i]!;
-    parts[i] = null;
-    if (length < 0) {
-      buf[at++] = 1; // zigzag(-1)
-      continue;
-    }
-    at = writeVarint(buf, at, length * 2);
-    if (typeof p === 'string') buf.write(p, at, length, 'utf8');
-    else buf.set(p!, at);
-    at += length;
-  }
-  if (n === 2) writeVarint(buf, at, 0);
+  scratch.values.length = 0;
+  scratch.at = 0;
+  const offsetDelta = r.offsetDelta ?? 0;
+  const timestampDelta = r.timestampDelta ?? 0;
+  const buf = Buffer.allocUnsafe(measureRecord(r, offsetDelta, timestampDelta, scratch));
+  writeRecord(r, offsetDelta, timestampDelta, buf, 0, scratch);
   return buf;
 }

@@ -92,10 +92,18 @@ function sum(base: number, baseText: string, delta: number | bigint): string {
   return (BigInt(baseText) + BigInt(delta)).toString();
 }
 
+/**
+ * Set when a length below -1 moved a read back (only corrupt bytes have one): the batch decoder
+ * (kafkajs-record-batch-decoder.ts) then cannot tell from the end position alone that every read
+ * stayed inside the record, and decodes it again kafkajs' way. Reset by the batch decoder.
+ */
+export const readState = { movedBack: false };
+
 /** One varint-length byte string: null for length -1, else a view (kafkajs' readVarIntBytes). */
 function readBytes(d: KafkajsDecoder): Buffer | null {
   const length = readVarInt(d);
   if (length === -1) return null;
+  if (length < 0) readState.movedBack = true;
   const start = d.offset;
   d.offset += length;
   return d.buffer.subarray(start, start + length);
@@ -125,6 +133,7 @@ export function decodeRecordV0(decoder: KafkajsDecoder, batchContext: RecordBatc
   for (let i = 0; i < count; i++) {
     const length = readVarInt(decoder);
     let name = 'null';
+    if (length < -1) readState.movedBack = true;
     if (length !== -1) {
       name = decoder.buffer.toString('utf8', decoder.offset, decoder.offset + length);
       decoder.offset += length;
