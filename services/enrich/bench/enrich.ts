@@ -170,11 +170,11 @@ const ll = median(llRuns, (x) => x.eventsPerSec);
 
 const measures = [
   { name: 'enrich-vs-littles-law', value: Math.round(ll.eventsPerSec), unit: 'events/s', baseline: BOUND, ratio: Number((ll.eventsPerSec / BOUND).toFixed(3)), goal: 0.9 },
-  { name: 'enrich-vs-bare-undici', value: Math.round(ll.eventsPerSec), unit: 'events/s', baseline: Math.round(bare.eventsPerSec), ratio: Number((ll.eventsPerSec / bare.eventsPerSec).toFixed(3)), goal: 0.9 },
+  { name: 'enrich-vs-bare-undici', value: Math.round(ll.eventsPerSec), unit: 'events/s', baseline: Math.round(bare.eventsPerSec), ratio: Number((ll.eventsPerSec / bare.eventsPerSec).toFixed(3)), goal: 0.95 },
   // Little's law splits enrich's ratio in two: how full it keeps its capacity (the operator's part)
   // and how long each call takes against a bare client's on the same stub (the transport and the
   // client's CPU per call; 20 ms is the stub's hold).
-  { name: 'enrich-calls-in-flight', value: Number(ll.inFlight.toFixed(1)), unit: 'calls', baseline: CAPACITY, ratio: Number((ll.inFlight / CAPACITY).toFixed(3)), goal: null },
+  { name: 'enrich-calls-in-flight', value: Number(ll.inFlight.toFixed(1)), unit: 'calls', baseline: CAPACITY, ratio: Number((ll.inFlight / CAPACITY).toFixed(3)), goal: 0.99 },
   { name: 'enrich-round-trip-ms', value: Number(ll.roundTripMs.toFixed(2)), unit: 'ms', baseline: Number(bare.roundTripMs.toFixed(2)), ratio: Number((ll.roundTripMs / bare.roundTripMs).toFixed(3)), goal: null, better: 'lower' },
   // What each call costs this process in CPU (user + system, the stub's excluded): it holds under
   // load where throughput does not, and with undici's deferred writes each µs of it lengthens the

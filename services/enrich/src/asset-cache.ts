@@ -39,12 +39,19 @@ export class AssetCache {
   set(deviceId: string, asset: Asset | null): void {
     const ttl = asset === null ? this.#negativeTtlMs : this.#ttlMs;
     if (ttl <= 0) return;
-    // Re-insert so Map order stays write order (eviction drops the oldest write).
-    this.#entries.delete(deviceId);
-    this.#entries.set(deviceId, { asset, expiresAt: this.#now() + ttl });
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest !== undefined) this.#entries.delete(oldest);
+    const entries = this.#entries;
+    const entry: CacheEntry = { asset, expiresAt: this.#now() + ttl };
+    const size = entries.size;
+    entries.set(deviceId, entry);
+    if (entries.size === size) {
+      // It replaced an entry in place: re-insert so Map order stays write order (eviction drops the
+      // oldest write). Only then: a new device (the usual case) costs one Map operation, not three.
+      entries.delete(deviceId);
+      entries.set(deviceId, entry);
+    }
+    if (entries.size > this.#maxEntries) {
+      const oldest = entries.keys().next().value;
+      if (oldest !== undefined) entries.delete(oldest);
     }
   }
 

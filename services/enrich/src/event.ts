@@ -69,6 +69,14 @@ export function statusOf(asset: Asset | null): EnrichmentStatus {
 
 const text = (v: unknown): string | null => (typeof v === 'string' && v.length > 0 ? v : typeof v === 'number' ? String(v) : null);
 
+/** The strings of a parsed JSON array: the array itself when it holds nothing else (the usual case: no copy per answer). */
+function stringsOf(values: unknown[]): string[] {
+  for (const v of values) {
+    if (typeof v !== 'string') return values.filter((t): t is string => typeof t === 'string');
+  }
+  return values as string[];
+}
+
 /**
  * An asset from a JSON object (a reference.assets row or an asset API answer): assetId (required:
  * an asset without an id is not an asset), the other fields null when absent, tags from an array of
@@ -83,7 +91,7 @@ export function toAsset(obj: unknown): Asset | undefined {
   if (assetId === null) return undefined;
   const rawTags = o.tags;
   const tags = Array.isArray(rawTags)
-    ? rawTags.filter((t): t is string => typeof t === 'string')
+    ? stringsOf(rawTags)
     : typeof rawTags === 'string'
       ? rawTags.split(',').map((t) => t.trim()).filter(Boolean)
       : [];

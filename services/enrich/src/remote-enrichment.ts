@@ -33,7 +33,7 @@ export interface RemoteEnrichmentOptions {
  * hashes a labels object on every call otherwise, several times per remote call).
  */
 export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
-  resolver: AssetResolver;
+  resolver: AssetResolver<Enrichment>;
   operator: AsyncOperator<string, Enrichment>;
 } {
   const { core, metrics } = o;
@@ -44,9 +44,11 @@ export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
   const timeouts = core.asyncTimeouts.labels({ service });
   const retries = core.asyncRetries.labels({ service });
   const coalesced = metrics.coalesced.labels({ service });
-  const resolver = new AssetResolver({
+  const resolver = new AssetResolver<Enrichment>({
     fetch: o.lookup,
     cache: o.cache,
+    // Mapped once per answer inside the resolver: no promise per call to map it here.
+    answer: (asset) => enrichmentOf(asset, 'remote'),
     onRemoteCall: () => metrics.countRemoteCall(),
     onRemoteCallEnd: (ms) => metrics.countRemoteCallEnd(ms),
     onCoalesced: () => coalesced.inc(),
@@ -54,8 +56,7 @@ export function createRemoteEnrichment(o: RemoteEnrichmentOptions): {
   const operator = new AsyncOperator<string, Enrichment>({
     capacity: o.capacity,
     timeoutMs: o.timeoutMs,
-    call: (id, signal) =>
-      resolver.resolve(id, signal).then((asset) => enrichmentOf(asset, 'remote')),
+    call: (id, signal) => resolver.resolve(id, signal),
     retry: { ...o.retry, isRetryable },
     fallback: o.failurePolicy === 'emit' ? (id) => fallbackResolution(o.cache, id) : undefined,
     hooks: {

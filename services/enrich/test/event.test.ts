@@ -72,7 +72,13 @@ describe('enrich event codec (libs/telemetry model)', () => {
       toAsset({ deviceId: 'd', assetId: 'a-1', customerId: 'c', model: 'm', owner: 'o', tags: 'x, y' }),
       toAsset({ deviceId: 'd', customerId: 'c', model: 'm', owner: 'o', tags: [] }),
       toAsset([]),
-    ]).toEqual([{ assetId: 'a-1', customerId: 'c', model: 'm', owner: 'o', tags: ['x', 'y'] }, undefined, undefined]);
+      toAsset({ assetId: 'a-2', tags: ['x', 7, 'y', null] }),
+    ]).toEqual([
+      { assetId: 'a-1', customerId: 'c', model: 'm', owner: 'o', tags: ['x', 'y'] },
+      undefined,
+      undefined,
+      { assetId: 'a-2', customerId: null, model: null, owner: null, tags: ['x', 'y'] },
+    ]);
   });
 
   it('rates an asset ok only when every field is known', () => {
