@@ -2,7 +2,7 @@
  * Pipeline bench (and soak): the whole pipeline as separate processes on the devstack, fed by the
  * simulator over TCP and HTTP.
  * Bench (default): the open-loop load ladder of `fleetstream load` (BENCH_LOAD_RATES events/s,
- * BENCH_LOAD_DEVICES devices, BENCH_STEP_SECONDS per step), then a step at half and at 80 % of
+ * BENCH_LOAD_DEVICES devices, BENCH_STEP_SECONDS per step, after BENCH_WARMUP_SECONDS unrecorded at the first rate), then a step at half and at 80 % of
  * the sustainable rate; writes bench/results/pipeline.json (pipeline-sustainable-events-per-s,
  * e2e-p99-ms-at-half-sustainable, e2e-p99-ms-at-80pct-sustainable, rss-mb-per-service,
  * cpu-ms-per-event-at-half-sustainable, ...) and the chart bench/results/pipeline-load.svg.
@@ -21,7 +21,7 @@ import { startPipeline, startSimulator, type Pipeline } from '../src/demo/pipeli
 import { scrape, type Snapshot } from '../src/demo/view.ts';
 import { buckets, histogramQuantile, sum } from '../src/demo/prom-text.ts';
 import { memoryVerdict, type MemoryVerdict } from '../src/soak-verdict.ts';
-import { rssPerService, runLadder, runLoadStep, type LoadStep } from '../src/load/load-steps.ts';
+import { rssPerService, runLadder, runLoadStep, warmUp, type LoadStep } from '../src/load/load-steps.ts';
 import { loadChartSvg } from '../src/load/load-chart.ts';
 
 const { values } = parseArgs({ options: { soak: { type: 'string' } } });
@@ -31,6 +31,7 @@ const devices = Number(process.env.BENCH_DEVICES ?? 200);
 const loadDevices = Number(process.env.BENCH_LOAD_DEVICES ?? (quick ? 2000 : 5000));
 const loadRates = (process.env.BENCH_LOAD_RATES ?? (quick ? '300,1000,2000' : '500,1000,2000,4000')).split(',').map(Number);
 const stepSeconds = Number(process.env.BENCH_STEP_SECONDS ?? (quick ? 15 : 30));
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? (quick ? 10 : 20));
 const maxSeconds = quick ? 10 : 20;
 const rssBoundMb = Number(process.env.BENCH_RSS_BOUND_MB ?? 150);
 const halfSeconds = soakMinutes > 0 ? soakMinutes * 60 : quick ? 15 : 40;
@@ -91,6 +92,7 @@ async function loadBench(pipeline: Pipeline): Promise<void> {
     devices: loadDevices, stepSeconds, recordsPerPacket: 1, runDir, kafkaBrokers: state.kafka.brokers,
     serverPids: { kafka: state.kafka.pid, cassandra: state.cassandra.pid }, say: log,
   };
+  if (warmupSeconds > 0) await warmUp(supervisor, pipeline, loadRates[0]!, warmupSeconds, o);
   const { steps, sustainable } = await runLadder(supervisor, pipeline, loadRates, o);
   // No sustainable step: the shares are taken of the lowest step's rate (and say so), so the
   // latency measures stay real numbers instead of zeros that would meet their goals.

@@ -2,7 +2,7 @@
  * `fleetstream load [--rates 500,1000,2000,4000] [--devices 5000] [--step-seconds 30]`: the
  * open-loop load test. Starts the devstack and the pipeline as the demo does (each service its own
  * process, fixed ports: run it under `flock /work/wt/pipeline.lock` where others share the
- * machine), then offers each rate from many simulated devices over TCP and HTTP for a step, and
+ * machine), warms it up at the first rate (not recorded), then offers each rate from many simulated devices over TCP and HTTP for a step, and
  * records per step offered, acked, e2e p50/p99/max, lag per stage, CPU-seconds per process (Kafka
  * and Cassandra included) and RSS. The sustainable rate is the highest step where acked = offered,
  * lag did not grow and e2e p99 < 1 s. Writes load.json and load.svg.
@@ -16,7 +16,7 @@ import { startPipeline } from './demo/pipeline.ts';
 import { formatTable } from './format-table.ts';
 import { LOAD_USAGE, parseLoadArgs, type LoadCliOptions } from './load/load-options.ts';
 import { UsageError } from './errors.ts';
-import { measureIdleCpu, rssPerService, runLadder, type LoadStep } from './load/load-steps.ts';
+import { measureIdleCpu, rssPerService, runLadder, warmUp, type LoadStep } from './load/load-steps.ts';
 import { loadChartSvg } from './load/load-chart.ts';
 import { assertPortsFree, loadPorts } from './load/load-ports.ts';
 
@@ -70,16 +70,14 @@ export async function runLoad(args: string[]): Promise<number> {
       stopping: () => stopping,
     });
     const serverPids = { kafka: state.kafka.pid, cassandra: state.cassandra.pid };
+    const stepOptions = { devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, runDir, kafkaBrokers: state.kafka.brokers, serverPids, say, stopping: () => stopping };
+    if (o.warmupSeconds > 0 && !stopping) await warmUp(supervisor, pipeline, o.rates[0]!, o.warmupSeconds, stepOptions);
     let idleCpuPerSecond: Record<string, number> | undefined;
     if (o.idleSeconds > 0) {
       say(`idle for ${o.idleSeconds} s: each process's CPU with nothing offered`);
       idleCpuPerSecond = await measureIdleCpu(supervisor, serverPids, o.idleSeconds);
     }
-    const { steps, sustainable } = await runLadder(supervisor, pipeline, o.rates, {
-      idleCpuPerSecond,
-      devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, runDir, kafkaBrokers: state.kafka.brokers,
-      serverPids, say, stopping: () => stopping,
-    });
+    const { steps, sustainable } = await runLadder(supervisor, pipeline, o.rates, { ...stepOptions, idleCpuPerSecond });
     const json = o.json ?? join(runDir, 'load.json');
     const svg = o.svg ?? join(runDir, 'load.svg');
     writeFileSync(json, `${JSON.stringify({ at: new Date().toISOString(), env: o.env, devices: o.devices, stepSeconds: o.stepSeconds, recordsPerPacket: o.recordsPerPacket, idleCpuPerSecond, sustainable, rssMbPerService: rssPerService(steps), steps }, null, 2)}\n`);

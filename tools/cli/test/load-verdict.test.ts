@@ -71,6 +71,9 @@ describe('the load test verdict', () => {
     expect(parseLoadArgs([]).idleSeconds).toBe(10);
     expect(parseLoadArgs(['--idle-seconds', '0']).idleSeconds).toBe(0);
     expect(() => parseLoadArgs(['--idle-seconds', '1.5'])).toThrow(new UsageError('--idle-seconds must be a whole number >= 0, got "1.5"'));
+    expect(parseLoadArgs([]).warmupSeconds).toBe(20);
+    expect(parseLoadArgs(['--warmup-seconds', '0']).warmupSeconds).toBe(0);
+    expect(() => parseLoadArgs(['--warmup-seconds', 'soon'])).toThrow(new UsageError('--warmup-seconds must be a whole number >= 0, got "soon"'));
   });
 
   test('CPU above idle takes off what each process uses with nothing offered over the step, never below zero', () => {
