@@ -88,6 +88,12 @@ export const consumerConfigShape = {
    * topic, not a delay every record pays (docs/architecture.md, "Latency at low load").
    */
   FETCH_MAX_WAIT_MS: env.int(500, { min: 10, max: 30_000 }),
+  /**
+   * Bytes the broker waits for (up to FETCH_MAX_WAIT_MS) before it answers a fetch. 1 answers as
+   * soon as a record is there; more makes each fetch carry more records at the price of a wait of
+   * up to FETCH_MAX_WAIT_MS per hop (docs/architecture.md, "Latency at low load").
+   */
+  FETCH_MIN_BYTES: env.int(1, { min: 1, max: 52_428_800 }),
   /** Partition batches of one fetch handled at once: kafkajs fetches again only when all of a fetch are done, so fewer than the partitions a member owns makes a fetch's batches wait in rounds (12: the topology's partitions). */
   PARTITIONS_CONCURRENCY: env.int(12, { min: 1, max: 256 }),
   /** How often the consumer lag is read from the broker (end offsets against the position). */

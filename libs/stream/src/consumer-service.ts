@@ -38,6 +38,7 @@ export function createConsumerService(deps: ServiceDeps<ConsumerConfig>, options
     fromBeginning: options.fromBeginning ?? true,
     partitionsConsumedConcurrently: config.PARTITIONS_CONCURRENCY,
     maxWaitMs: config.FETCH_MAX_WAIT_MS,
+    minBytes: config.FETCH_MIN_BYTES,
   });
   const runner = new ConsumerRunner({
     consumer,

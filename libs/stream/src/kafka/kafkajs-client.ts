@@ -149,6 +149,7 @@ function kafkajsConsumer(kafka: InstanceType<typeof Kafka>, o: ConsumerOptions):
     maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
     maxBytes: o.maxBytes ?? 10_485_760,
     maxWaitTimeInMs: o.maxWaitMs ?? 500,
+    minBytes: o.minBytes ?? 1,
     readUncommitted: o.readCommitted === false,
     retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
   });

@@ -329,6 +329,7 @@ function platformaticConsumer(base: BaseOptions, o: ConsumerOptions, log: Logger
         maxBytes,
         maxBytesPerPartition: o.maxBytesPerPartition ?? 1_048_576,
         maxWaitTime: o.maxWaitMs ?? 500,
+        minBytes: o.minBytes ?? 1,
         isolationLevel: o.readCommitted === false ? FetchIsolationLevels.READ_UNCOMMITTED : FetchIsolationLevels.READ_COMMITTED,
         sessionTimeout: o.sessionTimeoutMs ?? 30_000,
         heartbeatInterval: o.heartbeatIntervalMs ?? 3_000,

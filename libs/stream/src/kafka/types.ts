@@ -33,6 +33,8 @@ export interface ConsumerOptions {
   maxBytesPerPartition?: number;
   maxBytes?: number;
   maxWaitMs?: number;
+  /** Bytes the broker waits for (up to maxWaitMs) before it answers a fetch (default 1). */
+  minBytes?: number;
   partitionsConsumedConcurrently?: number;
   /** Read only committed records of transactional producers (default true). */
   readCommitted?: boolean;
