@@ -254,7 +254,7 @@ export class JsonBytes {
 
   /** Appends x / 1e7 as `${x / 1e7}` writes it (10 <= |x| <= 1e15, see decimal). */
   private e7(x: number): void {
-    // a sign, 8 integer digits, the point and 7 decimals at most
+    // a sign, 8 integer digits (n is not an integer, so |n| < 1e8), the point and 7 decimals at most
     if (this.at + 17 > this.buf.length) this.grow(17);
     const buf = this.buf;
     if (x < 0) {
@@ -263,12 +263,20 @@ export class JsonBytes {
     }
     let int = Math.floor(x / 1e7);
     let frac = x - int * 1e7;
-    if (frac < 0) (int -= 1), (frac += 1e7);
-    else if (frac >= 1e7) (int += 1), (frac -= 1e7);
+    if (frac < 0) {
+      int -= 1;
+      frac += 1e7;
+    } else if (frac >= 1e7) {
+      int += 1;
+      frac -= 1e7;
+    }
     this.whole(int);
     if (frac === 0) return;
     let digits = 7;
-    for (let q = (frac / 10) | 0; q * 10 === frac; q = (frac / 10) | 0) (frac = q), digits--;
+    for (let q = (frac / 10) | 0; q * 10 === frac; q = (frac / 10) | 0) {
+      frac = q;
+      digits--;
+    }
     buf[this.at++] = 0x2e;
     this.padded(frac, digits);
   }
@@ -279,8 +287,13 @@ export class JsonBytes {
     // two int32 halves: the digits above the last 8, then the last 8 with their zeros
     let hi = Math.floor(n / 1e8);
     let lo = n - hi * 1e8;
-    if (lo < 0) (hi -= 1), (lo += 1e8);
-    else if (lo >= 1e8) (hi += 1), (lo -= 1e8);
+    if (lo < 0) {
+      hi -= 1;
+      lo += 1e8;
+    } else if (lo >= 1e8) {
+      hi += 1;
+      lo -= 1e8;
+    }
     this.small(hi);
     this.padded(lo, 8);
   }

@@ -187,6 +187,24 @@ describe('JsonBytes.number', () => {
     fc.assert(fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.double()), (n) => expect(written(n)).toBe(JSON.stringify(n))), { numRuns: 20_000 });
   });
 
+  it('writes numbers one after another across block ends as JSON.stringify does', () => {
+    // a tiny block: every number may start near a block's end and must move whole to the next
+    const numbers = fc.array(fc.oneof(fc.maxSafeInteger(), fc.double(), fc.integer({ min: -1e15, max: 1e15 }).map((x) => x / 1e7), fc.constantFrom(1e15 / 1e7, -1e15 / 1e7, -Number.MAX_SAFE_INTEGER)), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 24 }), numbers, (blockSize, ns) => {
+        const w = new JsonBytes(blockSize);
+        const views: Buffer[] = [];
+        for (const n of ns) {
+          w.byte(0x2c);
+          w.number(n);
+          views.push(w.take());
+        }
+        expect(views.map((v) => v.toString('latin1'))).toEqual(ns.map((n) => `,${JSON.stringify(n)}`));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
   it('writes coordinates and other whole counts of 1e-7 as JSON.stringify does', () => {
     // x / 1e7 for |x| up to 1e15 and beyond: the digit path's range and its edges
     const e7 = fc.oneof(fc.integer(), fc.integer({ min: -1_800_000_000, max: 1_800_000_000 }), fc.integer({ min: -100, max: 100 }), fc.maxSafeInteger()).map((x) => x / 1e7);
