@@ -165,3 +165,54 @@ describe('telemetryEventsJsonBytes', () => {
     expect(w.take().toString('utf8')).toBe('x');
   });
 });
+
+describe('JsonBytes.number', () => {
+  /** What the writer writes for `n`, as text. */
+  function written(n: number): string {
+    const w = new JsonBytes(64);
+    w.number(n);
+    return w.take().toString('latin1');
+  }
+
+  it.each([
+    0, -0, 1, -1, 9, 10, 99, 2 ** 31 - 1, 2 ** 31, -(2 ** 31), 99_999_999, 100_000_000, 1_700_000_000_000, Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER,
+    2 ** 53, 1e21, 1e-6, -1e-6, 9e-7, 1e-7, 0.5, 12.8, 54.6012345, -180, 180, -179.9999999, 89.9999999, 1 / 3600, 0.1 + 0.2, 1e8 - 1e-7, 1e8 + 0.5,
+    12345678.1234567, 99999999.9999999, Number.MIN_VALUE, Number.MAX_VALUE, Number.EPSILON,
+    Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY,
+  ])('writes %p as JSON.stringify does', (n) => {
+    expect(written(n)).toBe(JSON.stringify(n));
+  });
+
+  it('writes every integer and every double as JSON.stringify does', () => {
+    fc.assert(fc.property(fc.oneof(fc.maxSafeInteger(), fc.integer(), fc.double()), (n) => expect(written(n)).toBe(JSON.stringify(n))), { numRuns: 20_000 });
+  });
+
+  it('writes numbers one after another across block ends as JSON.stringify does', () => {
+    // a tiny block: every number may start near a block's end and must move whole to the next
+    const numbers = fc.array(fc.oneof(fc.maxSafeInteger(), fc.double(), fc.integer({ min: -1e15, max: 1e15 }).map((x) => x / 1e7), fc.constantFrom(1e15 / 1e7, -1e15 / 1e7, -Number.MAX_SAFE_INTEGER)), { maxLength: 40 });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 24 }), numbers, (blockSize, ns) => {
+        const w = new JsonBytes(blockSize);
+        const views: Buffer[] = [];
+        for (const n of ns) {
+          w.byte(0x2c);
+          w.number(n);
+          views.push(w.take());
+        }
+        expect(views.map((v) => v.toString('latin1'))).toEqual(ns.map((n) => `,${JSON.stringify(n)}`));
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('writes coordinates and other whole counts of 1e-7 as JSON.stringify does', () => {
+    // x / 1e7 for |x| up to 1e15 and beyond: the digit path's range and its edges
+    const e7 = fc.oneof(fc.integer(), fc.integer({ min: -1_800_000_000, max: 1_800_000_000 }), fc.integer({ min: -100, max: 100 }), fc.maxSafeInteger()).map((x) => x / 1e7);
+    fc.assert(fc.property(e7, (n) => expect(written(n)).toBe(JSON.stringify(n))), { numRuns: 50_000 });
+  });
+
+  it('writes thousandths, hundredths of an hour and other short decimals as JSON.stringify does', () => {
+    const ratio = fc.tuple(fc.integer(), fc.constantFrom(10, 100, 1000, 3600, 60, 1e4, 1e5, 1e6, 1e8)).map(([a, b]) => a / b);
+    fc.assert(fc.property(ratio, (n) => expect(written(n)).toBe(JSON.stringify(n))), { numRuns: 20_000 });
+  });
+});
