@@ -9,7 +9,9 @@
  *    `--cassandra-profile overload`): a fixed-concurrency sweep and the adaptive catch-up on one
  *    backlog (BENCH_OVERLOAD_EVENTS, default 40,000; quick 12,000), see catch-up-overload.ts;
  *    BENCH_OVERLOAD_REPEATS (default 1) repeats it and reports the spread of the ratio.
- * `--only=store-vs-driver` or `--only=catch-up` (BENCH_ONLY) runs one of them.
+ * 4. cassandra-cost: Cassandra's own CPU per event of the store's statements, saturated and paced
+ *    (see cassandra-cost.ts).
+ * `--only=store-vs-driver`, `--only=catch-up` or `--only=cassandra-cost` (BENCH_ONLY) runs one of them.
  * Prints a table and writes bench/results/store.json (bench/results/store-<only>.json with --only).
  * Needs KAFKA_BROKERS and CASSANDRA_CONTACT_POINTS.
  */
@@ -18,13 +20,14 @@ import { quick } from './bench-support.ts';
 import { benchStoreVsDriver } from './store-vs-driver.ts';
 import { benchCatchUp } from './catch-up.ts';
 import { benchCatchUpOverload, type OverloadResult } from './catch-up-overload.ts';
+import { benchCassandraCost } from './cassandra-cost.ts';
 
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const events = Number(process.env.BENCH_EVENTS ?? (quick ? 60_000 : 200_000));
 const catchUpEvents = Number(flag('catchup-events') ?? process.env.BENCH_CATCHUP_EVENTS ?? (quick ? 30_000 : 1_000_000));
 const only = flag('only') ?? process.env.BENCH_ONLY;
-if (only !== undefined && only !== 'store-vs-driver' && only !== 'catch-up' && only !== 'catch-up-overload') {
-  console.error(`--only / BENCH_ONLY: must be store-vs-driver, catch-up or catch-up-overload, got ${only}`);
+if (only !== undefined && only !== 'store-vs-driver' && only !== 'catch-up' && only !== 'catch-up-overload' && only !== 'cassandra-cost') {
+  console.error(`--only / BENCH_ONLY: must be store-vs-driver, catch-up, catch-up-overload or cassandra-cost, got ${only}`);
   process.exit(2);
 }
 if (!(Number.isInteger(catchUpEvents) && catchUpEvents > 0) || !(Number.isInteger(events) && events > 0)) {
@@ -81,6 +84,12 @@ if (only === undefined || only === 'catch-up') {
   console.log(`| ${c.events} | ${c.seconds.toFixed(1)} | ${c.eventsPerSec} | ${c.peakConcurrency} | ${c.overloadErrors} | ${c.dlqRecords} | ${c.rows} |`);
   measures.push(catchUp.measure);
   extra.catchUp = { ...c, samples: undefined, samplesIn: `${c.folder}/catchup.json` };
+}
+
+if (only === undefined || only === 'cassandra-cost') {
+  const cost = await benchCassandraCost();
+  measures.push(...cost.measures);
+  extra.cassandraCost = cost.extra;
 }
 
 printMeasures('store', measures);
