@@ -6,6 +6,7 @@ import { isFatal, isOverload, isRetryable, StreamError } from './errors.ts';
 import type { ServiceDeps } from './service-host.ts';
 import type { Sink } from './sink.ts';
 import { SpanKind, tracingEnabled, withSpan } from './tracing.ts';
+import { TurnCoalescer } from './turn-coalescer.ts';
 
 /** One CQL statement with its bound values. */
 export interface CqlStatement {
@@ -144,16 +145,20 @@ export function cassandraSink<T>(deps: Pick<ServiceDeps<ConsumerConfig>, 'kafka'
   deps.health.setReadiness('cassandra', () => reachable);
 
   const spanName = `INSERT ${o.span?.table ?? 'cassandra'}`;
-  const writeCalls = (calls: CqlCall[], signal: AbortSignal) => {
+  const writeCalls = (calls: CqlCall[], signal: AbortSignal | undefined) => {
     if (!tracingEnabled()) return writer.write(calls, signal);
     // A child of the chunk's span (the active context): one span for the chunk's write, retries included.
     const attributes = { 'db.system': 'cassandra', 'db.system.name': 'cassandra', 'db.operation.name': 'INSERT', 'db.operation.batch.size': calls.length };
     if (o.span) Object.assign(attributes, { 'db.namespace': o.span.keyspace, 'db.collection.name': o.span.table });
     return withSpan(spanName, { kind: SpanKind.CLIENT, attributes }, () => writer.write(calls, signal));
   };
+  // The partition chunks of one fetch write in one turn: their rows are packed into shared
+  // batches (TurnCoalescer), one request for several chunks. A traced write stays per chunk, so
+  // its span is its own chunk's.
+  const rows = new TurnCoalescer<T>((items, signal) => writeCalls(o.statements(items), signal));
   const writeRows = async (items: T[], signal: AbortSignal) => {
     try {
-      await writeCalls(o.statements(items), signal);
+      await (tracingEnabled() ? writeCalls(o.statements(items), signal) : rows.submit(items, signal));
     } catch (err) {
       if (signal.aborted || isRetryable(err) || isFatal(err)) throw err;
       throw new StreamError('STREAM_SINK_REFUSED', `Cassandra refused the write: ${(err as Error).message}`, { cause: err });
