@@ -51,13 +51,17 @@ function eventPacketArb(codecId: (typeof CODECS)[number]): fc.Arbitrary<AvlPacke
   }));
 }
 
+/** Device ids as the gateway passes them (an IMEI, any ASCII id, any text) and receivedAt as any time or NaN. */
+const deviceIdArb = fc.oneof(fc.constantFrom('356307042441013', 'SN-42.a_b:c', 'x'), fc.string({ maxLength: 70 }));
+const receivedAtArb = fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant(Number.NaN));
+
 describe('telemetryEventsJson', () => {
   it.each(CODECS)('writes exactly what encodeEvent(toTelemetryEvents(...)) writes, and refuses the same packets (codec %d)', (codecId) => {
     fc.assert(
       fc.property(
         eventPacketArb(codecId),
-        fc.oneof(fc.constantFrom('356307042441013', 'SN-42.a_b:c', 'x'), fc.string({ maxLength: 70 })),
-        fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant(Number.NaN)),
+        deviceIdArb,
+        receivedAtArb,
         (packet, deviceId, receivedAt) => {
           expect(fast(deviceId, receivedAt, packet)).toEqual(reference(deviceId, receivedAt, packet));
         },
@@ -133,8 +137,8 @@ describe('telemetryEventsJsonBytes', () => {
     fc.assert(
       fc.property(
         eventPacketArb(codecId),
-        fc.oneof(fc.constantFrom('356307042441013', 'SN-42.a_b:c', 'x'), fc.string({ maxLength: 70 })),
-        fc.oneof(fc.nat(), fc.maxSafeNat(), fc.constant(Number.NaN)),
+        deviceIdArb,
+        receivedAtArb,
         (packet, deviceId, receivedAt) => {
           const ours = bytes(w, deviceId, receivedAt, packet);
           expect(ours).toEqual(asUtf8(fast(deviceId, receivedAt, packet)));

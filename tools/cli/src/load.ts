@@ -1,7 +1,7 @@
 /**
  * `fleetstream load [--rates 500,1000,2000,4000] [--devices 5000] [--step-seconds 30]`: the
  * open-loop load test. Starts the devstack and the pipeline as the demo does (each service its own
- * process, fixed ports: run it under `flock /work/wt/pipeline.lock` where others share the
+ * process, fixed ports: run it under `flock /tmp/fleetstream-bench.lock` where others share the
  * machine), warms it up at the first rate (not recorded), then offers each rate from many simulated devices over TCP and HTTP for a step, and
  * records per step offered, acked, e2e p50/p99/max, lag per stage, CPU-seconds per process (Kafka
  * and Cassandra included) and RSS. The sustainable rate is the highest step where acked = offered,
