@@ -188,6 +188,11 @@ export class AsyncOperator<I, O> {
     return this.#limit.activeCount;
   }
 
+  /** Items handed to the slots' queue and not started yet: at most `capacity` (the rest wait in their batch, see #feed). */
+  get queued(): number {
+    return this.#limit.pendingCount;
+  }
+
   /**
    * Processes a batch: resolves with exactly one result per item, in input order, once every item
    * is answered. Overlapping `process` calls share the slots, in arrival order.

@@ -52,6 +52,30 @@ const kinds = <I, O>(results: AsyncResult<I, O>[]): string[] =>
   results.map((r) => (r.ok ? 'ok' : r.failure.kind));
 
 describe('AsyncOperator', () => {
+  it('keeps at most `capacity` items queued behind the slots, however many wait, and answers every one in order', async () => {
+    // Prepare: capacity 4, 1,000 items whose calls end only when released
+    const clock = new ManualClock();
+    const releases: (() => void)[] = [];
+    const op = operator<number, number>(clock, {
+      timeoutMs: Infinity,
+      call: (i) => new Promise<number>((resolve) => releases.push(() => resolve(i))),
+    });
+    // Act
+    const done = op.process(range(1_000));
+    await settle();
+    const queuedSeen = [op.queued];
+    while (releases.length > 0) {
+      releases.shift()!();
+      await settle();
+      queuedSeen.push(op.queued);
+    }
+    const results = await done;
+    // Assert
+    expect(Math.max(...queuedSeen)).toBeLessThanOrEqual(4);
+    expect(queuedSeen[0]).toBe(4);
+    expect(results.map((r) => (r.ok ? r.value : -1))).toEqual(range(1_000));
+  });
+
   it('runs a queued call in the async context of its own batch, not of the call that freed its slot', async () => {
     // Prepare: capacity 1, batch "a" holds the slot while batch "b" queues behind it
     const clock = new ManualClock();
