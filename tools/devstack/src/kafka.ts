@@ -197,9 +197,10 @@ export function startKafka(plan: KafkaPlan, detached: boolean): number {
 }
 
 /** Ready when an admin client lists topics (a real request), within `timeoutMs`. */
-export async function waitKafkaReady(pid: number, plan: KafkaPlan, timeoutMs: number): Promise<void> {
+/** A kafkajs client of the devstack's broker (its admin user where secure), without retries: the callers poll. */
+function devstackKafka(plan: KafkaPlan): InstanceType<typeof kafkajs.Kafka> {
   const security = plan.security;
-  const kafka = new kafkajs.Kafka({
+  return new kafkajs.Kafka({
     clientId: 'devstack',
     brokers: [`127.0.0.1:${plan.port}`],
     ...(security
@@ -209,6 +210,36 @@ export async function waitKafkaReady(pid: number, plan: KafkaPlan, timeoutMs: nu
     retry: { retries: 0 },
     connectionTimeout: 1000,
   });
+}
+
+/**
+ * Waits until every partition of every topic answers ListOffsets. After a kill -9 the broker
+ * answers metadata before it has recovered its logs, and a partition answers "not the leader"
+ * until then: a restart is over only when the topics it kept can be read again.
+ */
+export async function waitKafkaPartitionsOnline(plan: KafkaPlan, timeoutMs: number): Promise<void> {
+  const kafka = devstackKafka(plan);
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const topics = (await admin.listTopics()).filter((t) => !t.startsWith('__'));
+      for (const topic of topics) await admin.fetchTopicOffsets(topic);
+      await admin.disconnect();
+      return;
+    } catch (err) {
+      last = err;
+      await admin.disconnect().catch(() => undefined);
+      await sleep(500);
+    }
+  }
+  throw new DevstackError('DEVSTACK_NOT_READY', `Kafka's partitions not online on 127.0.0.1:${plan.port} after ${timeoutMs / 1000} s: ${(last as Error | undefined)?.message ?? 'no answer'}`);
+}
+
+export async function waitKafkaReady(pid: number, plan: KafkaPlan, timeoutMs: number): Promise<void> {
+  const kafka = devstackKafka(plan);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!isAlive(pid)) {

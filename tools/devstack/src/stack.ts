@@ -5,7 +5,7 @@ import { ports, versions } from './versions.ts';
 import { DevstackError } from './errors.ts';
 import { requireCommand, resolveJars } from './maven.ts';
 import { assertPortFree, commandLine, isAlive, stopProcess } from './process.ts';
-import { startKafka, waitKafkaReady, type KafkaPlan } from './kafka.ts';
+import { startKafka, waitKafkaPartitionsOnline, waitKafkaReady, type KafkaPlan } from './kafka.ts';
 import { cassandraProfile, startCassandra, waitCassandraReady, type CassandraPlan } from './cassandra.ts';
 
 /** What a running stack looks like; written to `<dataDir>/state.json`. */
@@ -172,6 +172,7 @@ export async function restart(server: 'kafka' | 'cassandra', options: RestartOpt
     state.kafka.pid = newPid;
     writeFileSync(stateFile, JSON.stringify(state, null, 2));
     await waitKafkaReady(newPid, state.plans.kafka, 90_000);
+    await waitKafkaPartitionsOnline(state.plans.kafka, 90_000);
   } else {
     newPid = startCassandra(state.plans.cassandra, true);
     state.cassandra.pid = newPid;
